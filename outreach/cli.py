@@ -1,0 +1,76 @@
+"""``flask outreach …``: commands grouped by area."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+outreach_cli = AppGroup("outreach", help="Outreach maintenance commands.")
+content_cli = AppGroup("content", help="Seed content in content/.")
+search_cli = AppGroup("search", help="The search index under instance/.")
+outreach_cli.add_command(content_cli)
+outreach_cli.add_command(search_cli)
+
+
+def _checksum_file() -> Path:
+    return Path(current_app.instance_path) / "content.sha256"
+
+
+@content_cli.command("load")
+@click.option("--path", type=click.Path(file_okay=False, path_type=Path), default=None, help="Content folder.")
+@click.option("--if-changed", is_flag=True, help="Skip when the files are unchanged since the last load.")
+def content_load(path: Path | None, if_changed: bool) -> None:
+    """Validate and load the seed content (re-running updates in place)."""
+    from .directory.content_files import ContentError
+    from .directory.seed import content_checksum, load_content
+    from .search.services import reindex
+
+    root = path or Path(current_app.config["CONTENT_DIR"])
+    checksum = content_checksum(root)
+    marker = _checksum_file()
+    if if_changed and marker.is_file() and marker.read_text().strip() == checksum:
+        click.echo("Content unchanged since the last load.")
+        return
+    try:
+        counts = load_content(root)
+    except ContentError as error:
+        click.echo(f"Nothing was loaded: {len(error.problems)} problem(s) in {root}:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    if path is None:
+        marker.write_text(checksum + "\n")
+    indexed = reindex()
+    click.echo(
+        f"Loaded {counts['organization']} organizations, {counts['location']} locations and "
+        f"{counts['service']} services; indexed {indexed} services."
+    )
+
+
+@search_cli.command("reindex")
+@click.option("--if-missing", is_flag=True, help="Only build the index when there is none.")
+def search_reindex(if_missing: bool) -> None:
+    """Rebuild the search index from the database."""
+    from .search.services import ensure_index, reindex
+
+    if if_missing:
+        click.echo("Index built." if ensure_index() else "Index present.")
+        return
+    click.echo(f"Indexed {reindex()} services.")
+
+
+@search_cli.command("check")
+def search_check() -> None:
+    """Report services missing from the index, or in it but no longer in the database."""
+    from .search.services import check_index
+
+    report = check_index()
+    click.echo(f"missing: {len(report.missing)}  extra: {len(report.extra)}")
+    for service_id in report.missing:
+        click.echo(f"  missing {service_id}")
+    for service_id in report.extra:
+        click.echo(f"  extra {service_id}")
+    sys.exit(0 if report.is_clean else 1)

@@ -1,0 +1,153 @@
+"""Typed configuration: defaults in code, then ``instance/config.py``, then ``OUTREACH_*`` variables.
+
+The result is a frozen :class:`Settings`; ``create_app`` copies it into ``app.config`` under the
+upper-case names Flask and its extensions expect.
+"""
+from __future__ import annotations
+
+import os
+import runpy
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping, get_type_hints
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Folder for everything this installation writes: database, search index, secret key.
+    INSTANCE_PATH: str = str(PROJECT_ROOT / "instance")
+    # SQLAlchemy URL; empty means a SQLite file in the instance folder.
+    DATABASE_URL: str = ""
+    # Where the Whoosh index lives; empty means <instance>/search-index.
+    SEARCH_INDEX_DIR: str = ""
+    # Signs sessions and CSRF tokens; empty means generated once into <instance>/secret_key.
+    SECRET_KEY: str = ""
+    # Locales the site is served in; the first is the fallback.
+    LOCALES: tuple[str, ...] = ("en", "es", "ar")
+    # The neutral page the quick exit sends people to (must not need JavaScript).
+    QUICK_EXIT_URL: str = "https://www.weather.gov/"
+    # Crisis and emergency numbers shown on every resident page.
+    CRISIS_NUMBER: str = "988"
+    EMERGENCY_NUMBER: str = "911"
+    # A listing not verified for this many days is shown as "not verified recently".
+    STALE_AFTER_DAYS: int = 180
+    # Results per page on browse and search pages.
+    PAGE_SIZE: int = 20
+    # Seed content folder read by `flask outreach content load`.
+    CONTENT_DIR: str = str(PROJECT_ROOT / "content")
+    # Largest request body accepted (bytes); larger ones get the friendly 413 page.
+    MAX_CONTENT_LENGTH: int = 1024 * 1024
+    # Port for `make run` (read by the Makefile through the environment).
+    PORT: int = 5000
+    # True while running the test suite.
+    TESTING: bool = False
+    # Set when served over HTTPS so cookies carry the Secure flag.
+    SECURE_COOKIES: bool = False
+    # Extra keys passed straight to app.config (tests use this).
+    EXTRA: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.DATABASE_URL or f"sqlite:///{Path(self.INSTANCE_PATH) / 'outreach.sqlite3'}"
+
+    @property
+    def search_index_dir(self) -> str:
+        return self.SEARCH_INDEX_DIR or str(Path(self.INSTANCE_PATH) / "search-index")
+
+
+def _coerce(name: str, raw: Any, kind: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    if kind is bool:
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"OUTREACH_{name} must be true or false, not {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"OUTREACH_{name} must be a whole number, not {raw!r}") from None
+    if kind == tuple[str, ...]:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build the settings from defaults, the instance file, the environment and ``overrides``."""
+    environ = os.environ if environ is None else environ
+    hints = get_type_hints(Settings)
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or environ.get(
+        "OUTREACH_INSTANCE_PATH", Settings.INSTANCE_PATH
+    )
+    instance_file = Path(instance_path) / "config.py"
+    if instance_file.is_file():
+        for key, value in runpy.run_path(str(instance_file)).items():
+            if key in names:
+                values[key] = value
+    for name in names:
+        env_value = environ.get(f"OUTREACH_{name}")
+        if env_value is not None and name != "EXTRA":
+            values[name] = env_value
+    extra: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        if key in names:
+            values[key] = value
+        else:
+            extra[key] = value
+    values["INSTANCE_PATH"] = str(instance_path)
+    values = {k: _coerce(k, v, hints[k]) for k, v in values.items()}
+    if extra:
+        values["EXTRA"] = {**values.get("EXTRA", {}), **extra}
+    settings = Settings(**values)
+    if not settings.LOCALES:
+        raise ValueError("OUTREACH_LOCALES must name at least one locale")
+    return settings
+
+
+def secret_key_for(settings: Settings) -> str:
+    """Return the configured secret key, generating one into the instance folder on first run."""
+    if settings.SECRET_KEY:
+        return settings.SECRET_KEY
+    path = Path(settings.INSTANCE_PATH) / "secret_key"
+    if path.is_file():
+        key = path.read_text().strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create with 0600 so other local users cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def to_flask_config(settings: Settings) -> dict[str, Any]:
+    config = {f.name: getattr(settings, f.name) for f in fields(Settings) if f.name != "EXTRA"}
+    config.update(
+        SECRET_KEY=secret_key_for(settings),
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SEARCH_INDEX_DIR=settings.search_index_dir,
+        BABEL_DEFAULT_LOCALE=settings.LOCALES[0],
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.SECURE_COOKIES,
+        WTF_CSRF_TIME_LIMIT=3600,
+    )
+    config.update(settings.EXTRA)
+    return config
+
+
+__all__ = ["Settings", "load_settings", "to_flask_config"]

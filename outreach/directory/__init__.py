@@ -1,0 +1,1 @@
+"""The directory: HSDS-shaped organizations, services, locations, schedules and taxonomy."""

@@ -1,0 +1,78 @@
+"""Public directory pages. Views parse, call one service, and render."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from ..domain import NotFound
+from ..i18n.locales import negotiate
+from ..i18n.setup import current_locale, locale_codes
+from ..search.services import search_directory
+from . import services
+
+bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
+root = Blueprint("root", __name__)
+
+
+@root.get("/")
+def pick_language():
+    """Bare ``/`` sends the visitor to the best language their browser asks for."""
+    code = negotiate(request.headers.get("Accept-Language"), locale_codes())
+    response = redirect(url_for("directory.home", lang_code=code), code=302)
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@bp.get("/")
+def home():
+    return render_template("directory/home.html", categories=services.category_tree())
+
+
+@bp.get("/categories/<code>")
+def category(code: str):
+    try:
+        term = services.get_category(code)
+    except NotFound:
+        abort(404)
+    page = services.page_number(request.args.get("page"))
+    results = services.services_in_category(term, page)
+    if page > results.pages:
+        abort(404)
+    return render_template("directory/category.html", term=term, results=results)
+
+
+@bp.get("/services/<service_id>")
+def service(service_id: str):
+    try:
+        item = services.get_service(service_id)
+    except NotFound:
+        abort(404)
+    return render_template("directory/service.html", service=item)
+
+
+@bp.get("/organizations/<organization_id>")
+def organization(organization_id: str):
+    try:
+        item = services.get_organization(organization_id)
+    except NotFound:
+        abort(404)
+    return render_template("directory/organization.html", organization=item)
+
+
+@bp.get("/search")
+def search():
+    query = request.args.get("q", "")
+    category = request.args.get("category") or None
+    if category is not None:
+        try:
+            services.get_category(category)
+        except NotFound:
+            category = None
+    page = services.page_number(request.args.get("page"))
+    outcome = search_directory(query, current_locale().code, page, category) if query.strip() else None
+    return render_template(
+        "directory/search.html",
+        query=query,
+        outcome=outcome,
+        category=category,
+        categories=services.category_tree(),
+    )

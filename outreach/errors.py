@@ -1,0 +1,63 @@
+"""Friendly, translated error pages; no stack trace ever reaches a visitor."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+# Translators: titles and explanations of error pages a visitor may see.
+MESSAGES = {
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    403: (_l("You cannot open this page"), _l("This page is not available to you.")),
+    404: (
+        _l("Page not found"),
+        _l("The page may have moved, or the address may be mistyped. You can search the directory instead."),
+    ),
+    405: (_l("That action is not possible here"), _l("Please go back and use the page's own buttons and links.")),
+    413: (_l("That was too much to send"), _l("What you sent was larger than we accept. Please send less and try again.")),
+    429: (_l("Too many tries"), _l("Please wait a few minutes and try again.")),
+    500: (
+        _l("Sorry, something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again in a few minutes."),
+    ),
+}
+CSRF_MESSAGE = (
+    _l("This form has expired"),
+    _l("For your safety, forms stop working after a while or when opened in another tab. "
+       "Go back, reload the page and send it again. Nothing was sent."),
+)
+
+
+def render_error(code: int, title, explanation):
+    g.is_error_page = True
+    return render_template("errors/error.html", code=code, title=title, explanation=explanation), code
+
+
+def _http_error(error: HTTPException):
+    code = error.code or 500
+    title, explanation = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
+    response, status = render_error(code, title, explanation)
+    if code == 405 and getattr(error, "valid_methods", None):
+        return response, status, {"Allow": ", ".join(error.valid_methods)}
+    return response, status
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(400, *CSRF_MESSAGE)
+
+
+def _server_error(error: Exception):
+    if not isinstance(error, InternalServerError) or error.original_exception is not None:
+        # Method and path only: never the query string, form data, address or user agent.
+        current_app.logger.error(
+            "Unhandled error on %s %s", request.method, request.path, exc_info=getattr(error, "original_exception", None) or error
+        )
+    return render_error(500, *MESSAGES[500])
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(Exception, _server_error)

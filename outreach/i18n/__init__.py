@@ -1,0 +1,1 @@
+"""Locales, the locale in the URL, and per-locale text for listings."""

@@ -1,0 +1,1 @@
+"""Plain pages every resident may need: browsing safely, privacy, about, for organizations."""

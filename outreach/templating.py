@@ -1,0 +1,110 @@
+"""Jinja helpers: listing text in the page's locale, opening hours, and locale-aware formats."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from babel import Locale
+from flask import Flask, url_for
+from flask_babel import format_currency, format_date, format_number, format_time, get_locale
+
+from .directory import hours, services
+from .directory.models import WEEKDAYS, LocalText, Service
+from .i18n.setup import current_locale
+
+WEEKDAY_INDEX = {code: index for index, code in enumerate(WEEKDAYS)}
+
+
+def tx(record, field: str) -> LocalText:
+    """The record's ``field`` in the page's locale, or the source text marked as such."""
+    return record.text(field, current_locale().code)
+
+
+def open_status(service: Service) -> hours.OpenStatus:
+    if service.status == "temporarily closed":
+        return hours.OpenStatus(is_open=False, has_hours=bool(service.schedules))
+    return hours.open_status(service.schedules, services.now())
+
+
+def weekday_name(code: str) -> str:
+    return get_locale().days["format"]["wide"][WEEKDAY_INDEX[code]]
+
+
+def clock(value: time | datetime) -> str:
+    if isinstance(value, datetime):
+        return format_time(value.replace(tzinfo=None), "short")
+    return format_time(datetime.combine(date(2026, 1, 5), value), "short")
+
+
+def day(value: date) -> str:
+    return format_date(value, "long")
+
+
+def language_name(code: str) -> str:
+    locale: Locale = get_locale()
+    name = locale.languages.get(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def json_ld(service: Service) -> dict:
+    """schema.org description of a service, for search engines; never a confidential address."""
+    locale = current_locale().code
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Service",
+        "name": tx(service, "name").value,
+        "description": tx(service, "description").value,
+        "provider": {"@type": "Organization", "name": tx(service.organization, "name").value},
+        "url": url_for("directory.service", service_id=service.id, lang_code=locale, _external=True),
+        "availableLanguage": [language.code for language in service.languages],
+    }
+    phones = [p.number for p in service.phones] or [p.number for p in service.organization.phones]
+    if phones:
+        data["provider"]["telephone"] = phones[0]
+    places = []
+    for location in service.locations:
+        if location.is_address_confidential:
+            continue
+        address = location.physical_address
+        if address:
+            places.append(
+                {
+                    "@type": "Place",
+                    "address": {
+                        "@type": "PostalAddress",
+                        "streetAddress": " ".join(filter(None, [address.address_1, address.address_2])),
+                        "addressLocality": address.city,
+                        "addressRegion": address.state_province,
+                        "postalCode": address.postal_code,
+                        "addressCountry": address.country,
+                    },
+                }
+            )
+    if places:
+        data["availableChannel"] = [{"@type": "ServiceChannel", "serviceLocation": place} for place in places]
+    return data
+
+
+def truncate_text(text: LocalText, length: int) -> LocalText:
+    """Shorten listing text at a word boundary, keeping its language."""
+    value = text.value
+    if len(value) > length:
+        value = value[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+    return LocalText(value, text.lang, text.is_fallback)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        tx=tx,
+        open_status=open_status,
+        weekly_table=hours.weekly_table,
+        is_always_open=hours.is_always_open,
+        weekday_name=weekday_name,
+        language_name=language_name,
+        is_stale=services.is_stale,
+        json_ld=json_ld,
+    )
+    app.jinja_env.filters.update(
+        clock=clock, day=day, truncate_text=truncate_text, format_number=format_number, format_currency=format_currency
+    )
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
