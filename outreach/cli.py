@@ -19,6 +19,15 @@ def _checksum_file() -> Path:
     return Path(current_app.instance_path) / "content.sha256"
 
 
+def _has_listings() -> bool:
+    from sqlalchemy import func, select
+
+    from .directory.models import Organization
+    from .extensions import db
+
+    return bool(db.session.scalar(select(func.count(Organization.id))))
+
+
 @content_cli.command("load")
 @click.option("--path", type=click.Path(file_okay=False, path_type=Path), default=None, help="Content folder.")
 @click.option("--if-changed", is_flag=True, help="Skip when the files are unchanged since the last load.")
@@ -31,7 +40,7 @@ def content_load(path: Path | None, if_changed: bool) -> None:
     root = path or Path(current_app.config["CONTENT_DIR"])
     checksum = content_checksum(root)
     marker = _checksum_file()
-    if if_changed and marker.is_file() and marker.read_text().strip() == checksum:
+    if if_changed and marker.is_file() and marker.read_text().strip() == checksum and _has_listings():
         click.echo("Content unchanged since the last load.")
         return
     try:

@@ -1,0 +1,58 @@
+# The two commands that matter: `make run` serves the demo site, `make test` runs every test.
+# Both create .venv and install what they need on a fresh machine; both are safe to re-run.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app outreach
+PORT   := $(or $(OUTREACH_PORT),5000)
+TEST_DATABASE_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
+
+.PHONY: run test test-postgres chromium catalogs setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when pyproject.toml changes, so a second `make run` starts in seconds.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+catalogs: $(VENV)/.installed
+	@$(FLASK) outreach i18n compile
+
+# Database (migrations), demo content and search index under instance/; each step skips work already done.
+setup: catalogs
+	@$(FLASK) db upgrade
+	@$(FLASK) outreach content load --if-changed
+	@$(FLASK) outreach search reindex --if-missing
+
+run: setup
+	@echo "Outreach is at http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
+	@$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-debugger --no-reload
+
+# Debian's Chromium drives the browser tests; a missing browser fails the run, it never skips tests.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: run 'sudo apt-get install -y chromium', then 'make test' again." >&2; \
+	    exit 1; \
+	  fi; }
+
+test: $(VENV)/.installed-test chromium catalogs
+	$(BIN)/python -m pytest
+
+# The database-touching tests against the PostgreSQL on 127.0.0.1:5432 (CI runs this too).
+test-postgres: $(VENV)/.installed-test catalogs
+	OUTREACH_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -m db
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
