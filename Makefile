@@ -29,6 +29,7 @@ catalogs: $(VENV)/.installed
 # Database (migrations), demo content and search index under instance/; each step skips work already done.
 setup: catalogs
 	@$(FLASK) db upgrade
+	@$(FLASK) outreach geo load --if-empty
 	@$(FLASK) outreach content load --if-changed
 	@$(FLASK) outreach search reindex --if-missing
 

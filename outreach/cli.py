@@ -83,3 +83,26 @@ def search_check() -> None:
     for service_id in report.extra:
         click.echo(f"  extra {service_id}")
     sys.exit(0 if report.is_clean else 1)
+
+
+geo_cli = AppGroup("geo", help="ZIP code centroids for distance search.")
+outreach_cli.add_command(geo_cli)
+
+
+@geo_cli.command("load")
+@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="CSV of ZIP,LAT,LNG.")
+@click.option("--if-empty", is_flag=True, help="Only load when the table is empty.")
+def geo_load(path: Path | None, if_empty: bool) -> None:
+    """Load the Census ZCTA centroids (replaces the table, in one transaction)."""
+    from .geo.services import CentroidFileError, centroid_count, load_centroids
+
+    if if_empty and centroid_count():
+        click.echo("ZIP centroids present.")
+        return
+    source = path or Path(current_app.config["CONTENT_DIR"]) / "geo" / "us-zcta-centroids.csv"
+    try:
+        count = load_centroids(source)
+    except (CentroidFileError, OSError) as error:
+        click.echo(f"Nothing was loaded from {source}: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Loaded {count} ZIP centroids.")

@@ -1,3 +1,4 @@
 """Imports every model module so SQLAlchemy's metadata (and Alembic) see all tables."""
 from .directory import models as directory_models  # noqa: F401
 from .i18n import models as i18n_models  # noqa: F401
+from .geo import models as geo_models  # noqa: F401
