@@ -8,11 +8,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .i18n.cli import i18n_cli
+
 outreach_cli = AppGroup("outreach", help="Outreach maintenance commands.")
 content_cli = AppGroup("content", help="Seed content in content/.")
 search_cli = AppGroup("search", help="The search index under instance/.")
 outreach_cli.add_command(content_cli)
 outreach_cli.add_command(search_cli)
+outreach_cli.add_command(i18n_cli)
 
 
 def _checksum_file() -> Path:
@@ -73,16 +76,39 @@ def search_reindex(if_missing: bool) -> None:
 
 @search_cli.command("check")
 def search_check() -> None:
-    """Report services missing from the index, or in it but no longer in the database."""
+    """Report documents missing from the index, stale in it, or in it but gone from the database."""
     from .search.services import check_index
 
     report = check_index()
-    click.echo(f"missing: {len(report.missing)}  extra: {len(report.extra)}")
-    for service_id in report.missing:
-        click.echo(f"  missing {service_id}")
-    for service_id in report.extra:
-        click.echo(f"  extra {service_id}")
+    click.echo(f"missing: {len(report.missing)}  stale: {len(report.stale)}  extra: {len(report.extra)}")
+    for label, ids in (("missing", report.missing), ("stale", report.stale), ("extra", report.extra)):
+        for service_id in ids:
+            click.echo(f"  {label} {service_id}")
     sys.exit(0 if report.is_clean else 1)
+
+
+@search_cli.command("sync")
+@click.option("--watch", is_flag=True, help="Keep applying new changes every --interval seconds.")
+@click.option("--interval", type=float, default=1.0, show_default=True)
+@click.option("--prune-days", type=int, default=7, show_default=True, help="Delete outbox rows older than this.")
+def search_sync(watch: bool, interval: float, prune_days: int) -> None:
+    """Apply listing changes from the database outbox to this machine's index."""
+    import time
+
+    from .search import IndexBusy
+    from .search.services import prune_outbox, sync
+
+    while True:
+        try:
+            count = sync()
+            if count or not watch:
+                click.echo(f"Indexed {count} services.")
+        except IndexBusy:
+            click.echo("Another process is updating the index; nothing to do.")
+        if not watch:
+            prune_outbox(prune_days)
+            return
+        time.sleep(interval)
 
 
 geo_cli = AppGroup("geo", help="ZIP code centroids for distance search.")

@@ -2,3 +2,4 @@
 from .directory import models as directory_models  # noqa: F401
 from .i18n import models as i18n_models  # noqa: F401
 from .geo import models as geo_models  # noqa: F401
+from .search import models as search_models  # noqa: F401

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from ..domain import NotFound
 from ..i18n.locales import negotiate
 from ..i18n.setup import current_locale, locale_codes
+from ..search.forms import search_form_from
 from ..search.services import search_directory
 from . import services
 
@@ -60,19 +61,7 @@ def organization(organization_id: str):
 
 @bp.get("/search")
 def search():
-    query = request.args.get("q", "")
-    category = request.args.get("category") or None
-    if category is not None:
-        try:
-            services.get_category(category)
-        except NotFound:
-            category = None
-    page = services.page_number(request.args.get("page"))
-    outcome = search_directory(query, current_locale().code, page, category) if query.strip() else None
-    return render_template(
-        "directory/search.html",
-        query=query,
-        outcome=outcome,
-        category=category,
-        categories=services.category_tree(),
-    )
+    categories = services.category_tree()
+    form = search_form_from(request.args, services.category_codes(), services.spoken_language_codes())
+    outcome = None if form.is_empty else search_directory(form, current_locale().code)
+    return render_template("directory/search.html", form=form, query=form.text, outcome=outcome, categories=categories)

@@ -402,7 +402,11 @@ def _apply_service(org: Organization, spec: dict, terms: dict[str, TaxonomyTerm]
 
 def load_content(root: Path) -> dict[str, int]:
     """Validate all of ``root``, then write it in one transaction. Returns counts of what is there."""
+    from ..search.models import SearchOutbox
+
     taxonomy, organizations = read_content(root)
+    # One "rebuild everything" outbox row instead of one per changed row.
+    db.session.info["outreach.outbox_disabled"] = True
     try:
         terms = _apply_taxonomy(taxonomy)
         db.session.flush()
@@ -427,8 +431,11 @@ def load_content(root: Path) -> dict[str, int]:
             gone = db.session.scalars(select(model).where(model.content_slug.is_not(None), model.id.not_in(keep[kind])))
             for record in gone:
                 db.session.delete(record)
+        db.session.add(SearchOutbox(service_id=None))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    finally:
+        db.session.info.pop("outreach.outbox_disabled", None)
     return {kind: len(ids) for kind, ids in keep.items()}

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..domain import NotFound
 from ..extensions import db
-from .models import Attribute, Organization, Service, Taxonomy, TaxonomyTerm
+from .models import Attribute, Language, Organization, Service, Taxonomy, TaxonomyTerm
 
 T = TypeVar("T")
 VISIBLE_STATUSES = ("active", "temporarily closed")
@@ -59,6 +59,17 @@ def category_tree() -> list[TaxonomyTerm]:
         .order_by(TaxonomyTerm.position)
     )
     return list(db.session.scalars(statement))
+
+
+def category_codes() -> set[str]:
+    return set(
+        db.session.scalars(select(TaxonomyTerm.code).join(Taxonomy).where(Taxonomy.name == "categories"))
+    )
+
+
+def spoken_language_codes() -> set[str]:
+    """Languages some listed service is offered in (the language filter's choices)."""
+    return set(db.session.scalars(select(Language.code).where(Language.service_id.is_not(None)).distinct()))
 
 
 def get_category(code: str) -> TaxonomyTerm:

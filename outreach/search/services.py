@@ -1,28 +1,74 @@
-"""Search use cases: rebuild and check the index, and answer a resident's query."""
+"""Search use cases: keep the index in step with the database, and answer a resident's search."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import threading
+
+from dataclasses import dataclass, field
+
 
 from flask import current_app
+from sqlalchemy import func, or_, select
 
-from ..directory.models import Service
-from ..directory.services import Page, services_by_ids
-from . import backend
-from .backend import IndexReport
-from .documents import all_documents, searchable_services
+from ..directory import hours
+from ..directory.models import Address, Location, Schedule, Service, ServiceArea, ServiceAtLocation
+from ..directory.services import Page, now, services_by_ids
+from ..extensions import db
+from ..geo.services import Point, distance_miles, locate_zip
+from ..i18n.models import TranslatedText
+from . import backend, synonym_store
+from .backend import AGE_GROUPS, IndexBusy, IndexReport, SearchHits, SearchQuery
+from .documents import SEARCHABLE_STATUSES, documents
+from .models import SearchCount, SearchOutbox
+from .outbox import Position, advance, latest_outbox_id, pending_rows
 
 MAX_QUERY_LENGTH = 200
+RADIUS_CHOICES = (2, 5, 10, 25, 50)
+DEFAULT_RADIUS = 10
+COST_CODES = ("free", "sliding-scale", "accepts-insurance")
+FLAG_CODES = ("walk-in", "no-id-required", "remote-only")
+WIDE_AREAS = ("state", "nationwide")
+PLACE_IN_TEXT = re.compile(r"(?:^|\s)(?:near|in|cerca de|en)\s+(\d{5}|[^\d\s][\w .'-]*)$|(?:^|\s)(\d{5})$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class SearchOutcome:
-    query: str
-    results: Page[Service]
-    was_truncated: bool
+# -- keeping the index in step ---------------------------------------------------------------------
 
 
-def reindex() -> int:
-    return backend().reindex(all_documents())
+def _rebuild_locked() -> int:
+    engine = backend()
+    latest = latest_outbox_id()
+    count = engine.reindex(documents())
+    recent = db.session.scalars(select(SearchOutbox.id).where(SearchOutbox.id > latest - 2000, SearchOutbox.id <= latest))
+    Position(latest, tuple(recent)).write(engine.state_dir)
+    return count
+
+
+def reindex(timeout: float = 60.0) -> int:
+    """Rebuild the whole index from the database (``flask outreach search reindex``)."""
+    with backend().sync_lock(timeout):
+        return _rebuild_locked()
+
+
+def sync(timeout: float = 5.0) -> int:
+    """Apply outbox rows this index has not seen. Returns how many services were (re)indexed.
+
+    Raises :class:`IndexBusy` when another process is applying them right now.
+    """
+    engine = backend()
+    with engine.sync_lock(timeout):
+        if not engine.exists():
+            return _rebuild_locked()
+        position = Position.read(engine.state_dir)
+        rows = pending_rows(position)
+        if not rows:
+            return 0
+        ids = {service_id for _row, service_id in rows}
+        if None in ids or position.last_id == 0 and latest_outbox_id() > len(rows):
+            return _rebuild_locked()
+        docs = list(documents(ids))
+        engine.index(docs, removed_ids=ids - {d.service_id for d in docs})
+        advance(position, [row for row, _ in rows]).write(engine.state_dir)
+        return len(docs)
 
 
 def ensure_index() -> bool:
@@ -33,16 +79,297 @@ def ensure_index() -> bool:
     return True
 
 
+def prune_outbox(keep_days: int = 7) -> int:
+    from datetime import timedelta
+
+    cutoff = now() - timedelta(days=keep_days)
+    rows = db.session.query(SearchOutbox).filter(SearchOutbox.created_at < cutoff).delete()
+    db.session.commit()
+    return rows
+
+
 def check_index() -> IndexReport:
-    return backend().check(service.id for service in searchable_services())
+    return backend().check({document.service_id: document.version for document in documents()})
 
 
-def search_directory(query: str, locale: str, page: int, category: str | None = None) -> SearchOutcome:
+def _freshen() -> str | None:
+    """Before answering: catch up with other processes' edits. Returns a notice if the index is unusable."""
+    engine = backend()
+    try:
+        if not engine.exists() or latest_outbox_id() > Position.read(engine.state_dir).last_id:
+            sync(timeout=0.5)
+    except IndexBusy:
+        if not engine.exists():
+            return "rebuilding"
+    return None
+
+
+# -- places ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    label: str
+    point: Point
+
+
+class PlaceNotFound(Exception):
+    def __init__(self, text: str, is_zip: bool):
+        self.text, self.is_zip = text, is_zip
+
+
+def split_place(text: str) -> tuple[str, str]:
+    """"aa meetings near 97201" → ("aa meetings", "97201")."""
+    match = PLACE_IN_TEXT.search(text.strip())
+    if not match:
+        return text, ""
+    place = (match.group(1) or match.group(2) or "").strip()
+    return text[: match.start()].strip(), place
+
+
+def town_names() -> list[str]:
+    return sorted({city for city in db.session.scalars(select(Address.city).distinct()) if city})
+
+
+def resolve_place(text: str) -> Place:
+    text = " ".join(text.split())[:80]
+    if re.fullmatch(r"\d{5}(-\d{4})?", text):
+        point = locate_zip(text)
+        if point is None:
+            raise PlaceNotFound(text, True)
+        return Place(text[:5], point)
+    rows = db.session.execute(
+        select(func.avg(Location.latitude), func.avg(Location.longitude))
+        .join(Address, Address.location_id == Location.id)
+        .where(func.lower(Address.city) == text.lower(), Location.latitude.is_not(None))
+    ).one()
+    if rows[0] is None:
+        raise PlaceNotFound(text, False)
+    city = db.session.scalar(select(Address.city).where(func.lower(Address.city) == text.lower()).limit(1))
+    return Place(city or text, Point(rows[0], rows[1]))
+
+
+class _Snapshot:
+    """Per-process cache of what is costly to compute per query, refreshed when listings change."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.version: tuple | None = None
+        self.points: dict[str, list[Point]] = {}
+        self.wide: set[str] = set()
+        self.schedules: dict[str, list] = {}
+        self.open_ids: frozenset[str] = frozenset()
+        self.open_minute: int = -1
+
+
+_snapshots: dict[int, _Snapshot] = {}
+
+
+def _snapshot() -> _Snapshot:
+    app = current_app._get_current_object()
+    snap = _snapshots.setdefault(id(app), _Snapshot())
+    version = (latest_outbox_id(), db.session.scalar(select(func.count(Service.id))))
+    with snap.lock:
+        if snap.version != version:
+            points: dict[str, list[Point]] = {}
+            rows = db.session.execute(
+                select(ServiceAtLocation.service_id, Location.latitude, Location.longitude, Location.is_address_confidential, Address.postal_code)
+                .join(Location, Location.id == ServiceAtLocation.location_id)
+                .outerjoin(Address, Address.location_id == Location.id)
+            )
+            for service_id, lat, lon, confidential, postal_code in rows:
+                if lat is None or lon is None:
+                    continue
+                point = Point(lat, lon)
+                if confidential:
+                    # Never measure from a confidential address: use its ZIP's centre instead.
+                    point = (locate_zip(postal_code) if postal_code else None) or Point(round(lat, 1), round(lon, 1))
+                points.setdefault(service_id, []).append(point)
+            snap.points = points
+            snap.wide = set(db.session.scalars(select(ServiceArea.service_id).where(ServiceArea.extent_type.in_(WIDE_AREAS))))
+            schedules: dict[str, list] = {}
+            for schedule in db.session.scalars(select(Schedule).where(Schedule.service_id.is_not(None))):
+                schedules.setdefault(schedule.service_id, []).append(schedule)
+            snap.schedules = schedules
+            snap.open_minute = -1
+            snap.version = version
+        current = now()
+        minute = int(current.timestamp() // 60)
+        if snap.open_minute != minute:
+            closed = set(db.session.scalars(select(Service.id).where(Service.status != "active")))
+            snap.open_ids = frozenset(
+                service_id for service_id, rules in snap.schedules.items()
+                if service_id not in closed and hours.open_status(rules, current).is_open
+            )
+            snap.open_minute = minute
+        return snap
+
+
+def open_now_ids() -> frozenset[str]:
+    return _snapshot().open_ids
+
+
+# -- answering a search ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """What a resident asked for, from the query string (every field optional)."""
+
+    text: str = ""
+    category: str | None = None
+    languages: tuple[str, ...] = ()
+    costs: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    age: str | None = None
+    open_now: bool = False
+    place: str = ""
+    radius: int = DEFAULT_RADIUS
+    sort: str = "relevance"
+    page: int = 1
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.category or self.languages or self.costs or self.flags or self.age or self.open_now)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text.strip() or self.place.strip() or self.has_filters)
+
+
+@dataclass
+class SearchOutcome:
+    form: SearchForm
+    query: str
+    results: Page[Service]
+    remote: list[Service] = field(default_factory=list)  # phone/online/statewide, listed apart when near a place
+    distances: dict[str, float] = field(default_factory=dict)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    is_fuzzy: bool = False
+    terms: frozenset[str] = frozenset()
+    place: Place | None = None
+    place_error: PlaceNotFound | None = None
+    was_truncated: bool = False
+    notice: str | None = None
+
+
+def _filters(form: SearchForm) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    filters: list[tuple[str, tuple[str, ...]]] = []
+    if form.category:
+        filters.append(("category", (form.category,)))
+    if form.languages:
+        filters.append(("language", form.languages))
+    if form.costs:
+        filters.append(("attribute", form.costs))
+    for flag in form.flags:
+        filters.append(("attribute", (flag,)))
+    if form.age in AGE_GROUPS:
+        filters.append(("age", (form.age,)))
+    return tuple(filters)
+
+
+def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
     per_page = current_app.config["PAGE_SIZE"]
-    cleaned = " ".join(query.split())
-    truncated = len(cleaned) > MAX_QUERY_LENGTH
-    cleaned = cleaned[:MAX_QUERY_LENGTH]
-    hits = backend().search(
-        cleaned, locale, categories=[category] if category else (), limit=per_page, offset=(page - 1) * per_page
+    text = " ".join(form.text.split())
+    truncated = len(text) > MAX_QUERY_LENGTH
+    text = text[:MAX_QUERY_LENGTH]
+    place_text = form.place.strip()
+    if not place_text:
+        text, place_text = split_place(text)
+    outcome = SearchOutcome(form=form, query=text, results=Page([], 0, form.page, per_page), was_truncated=truncated)
+    if place_text:
+        try:
+            outcome.place = resolve_place(place_text)
+        except PlaceNotFound as error:
+            outcome.place_error = error
+            return outcome
+    outcome.notice = _freshen()
+    if outcome.notice:
+        return _database_fallback(outcome, text, locale, per_page)
+    snapshot = _snapshot()
+    restrict: set[str] | None = set(snapshot.open_ids) if form.open_now else None
+    local: set[str] = set()
+    if outcome.place:
+        for service_id, points in snapshot.points.items():
+            distance = min(distance_miles(outcome.place.point, p) for p in points)
+            if distance <= form.radius:
+                outcome.distances[service_id] = distance
+                local.add(service_id)
+        nearby_or_wide = local | snapshot.wide | _remote_ids(snapshot)
+        restrict = nearby_or_wide if restrict is None else restrict & nearby_or_wide
+    query = SearchQuery(
+        text=text, locale=locale, filters=_filters(form),
+        restrict_to=frozenset(restrict) if restrict is not None else None,
+        page=form.page, per_page=per_page, all_hits=bool(outcome.place) or not text,
     )
-    return SearchOutcome(cleaned, Page(services_by_ids(hits.service_ids), hits.total, page, per_page), truncated)
+    hits: SearchHits = backend().search(query, synonyms=synonym_store().combined((locale, "en")))
+    outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
+    if query.all_hits:
+        ranked = hits.service_ids
+        if outcome.place:
+            nearby = [i for i in ranked if i in local]
+            if form.sort == "distance" or not text:
+                nearby.sort(key=lambda i: outcome.distances[i])
+            outcome.remote = services_by_ids([i for i in ranked if i not in local][:10])
+            ranked = nearby
+        elif not text:
+            ranked = _by_name(ranked)
+        start = (form.page - 1) * per_page
+        outcome.results = Page(services_by_ids(ranked[start : start + per_page]), len(ranked), form.page, per_page)
+    else:
+        outcome.results = Page(services_by_ids(hits.service_ids), hits.total, form.page, per_page)
+    if form.page == 1:
+        _count_search(form, outcome)
+    return outcome
+
+
+def _remote_ids(snapshot: _Snapshot) -> set[str]:
+    """Services with no place at all: phone, online, or statewide lines."""
+    with_place = set(snapshot.points)
+    return {i for i in db.session.scalars(select(Service.id).where(Service.status.in_(SEARCHABLE_STATUSES))) if i not in with_place}
+
+
+def _by_name(ids: list[str]) -> list[str]:
+    names = dict(db.session.execute(select(Service.id, Service.name).where(Service.id.in_(ids))).all()) if ids else {}
+    return sorted(ids, key=lambda i: (names.get(i) or "").lower())
+
+
+def _database_fallback(outcome: SearchOutcome, text: str, locale: str, per_page: int) -> SearchOutcome:
+    """While the index is being rebuilt: a plain database match on names and descriptions."""
+    like = f"%{text[:60]}%"
+    translated = select(TranslatedText.link_id).where(
+        TranslatedText.link_entity == "service", TranslatedText.field.in_(("name", "description")), TranslatedText.value.ilike(like)
+    )
+    statement = select(Service.id).where(
+        Service.status.in_(SEARCHABLE_STATUSES),
+        or_(Service.name.ilike(like), Service.description.ilike(like), Service.id.in_(translated)),
+    )
+    ids = _by_name(list(db.session.scalars(statement)))
+    start = (outcome.form.page - 1) * per_page
+    outcome.results = Page(services_by_ids(ids[start : start + per_page]), len(ids), outcome.form.page, per_page)
+    return outcome
+
+
+def _count_search(form: SearchForm, outcome: SearchOutcome) -> None:
+    """Anonymous demand: one count per search for its category, never the words or the person."""
+    codes = {form.category} if form.category else set()
+    if not codes and outcome.results.items:
+        top = outcome.results.items[0].terms("categories")
+        codes = {(term.parent or term).code for term in top[:1]}
+    if not codes:
+        return
+    today = now().date()
+    try:
+        for code in codes:
+            row = db.session.scalar(select(SearchCount).where(SearchCount.day == today, SearchCount.category_code == code))
+            if row is None:
+                db.session.add(SearchCount(day=today, category_code=code, searches=1))
+            else:
+                row.searches = SearchCount.searches + 1
+        db.session.commit()
+    except Exception:  # a lost count must never cost a resident their results
+        db.session.rollback()
+
+
+

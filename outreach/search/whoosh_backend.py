@@ -1,52 +1,54 @@
 """Whoosh (2.7.4, pinned) implementation of :class:`SearchBackend`.
 
-One document per service with per-locale fields; each locale's text goes through that language's
-stemmer where Whoosh has one, and every field folds accents so "adiccion" finds "adicción".
+* One document per service. Per-locale fields (``name_es`` …) use that language's analyzer; a
+  ``plain`` field holds every locale's text folded and unstemmed, for prefixes, typos and "did you
+  mean", and to find a listing whose text is not in the resident's language.
+* Each worker keeps one long-lived searcher and refreshes it only when the index changed.
+* Facet counts come from per-value document sets cached for the life of a searcher generation.
+* Writes take Whoosh's lock with a timeout; a second lock file serializes the outbox sync.
 """
 from __future__ import annotations
 
 import shutil
 import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.query import And, Or, Term
-from whoosh.support.charset import accent_map
+from whoosh import writing
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.query import And, Every, FuzzyTerm, NumericRange, Or, Phrase, Prefix, Query, Term
 
-from .backend import IndexReport, SearchDocument, SearchHits
+from .analysis import CONTENT_LOCALES, analyzer_for, plain_analyzer, tokens, without_stop_words
+from .backend import AGE_GROUPS, FACET_FIELDS, IndexBusy, IndexReport, SearchDocument, SearchHits, SearchQuery
+from .synonyms import SynonymTable
 
-STEMMED_LANGUAGES = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
-TEXT_FIELDS = ("name", "description", "organization", "categories")
-FIELD_BOOSTS = {"name": 4.0, "organization": 2.0, "categories": 2.0, "description": 1.0}
-
-
-def analyzer_for(locale: str):
-    chain = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-    language = STEMMED_LANGUAGES.get(locale)
-    if language:
-        try:
-            chain = chain | StopFilter(lang=language) | StemFilter(lang=language)
-        except Exception:  # Whoosh has no stop list for this language: stem only.
-            chain = chain | StemFilter(lang=language)
-    return chain
+TEXT_FIELDS = ("name", "organization", "categories", "description")
+FIELD_BOOSTS = {"name": 5.0, "organization": 2.0, "categories": 3.0, "description": 1.0, "plain": 0.6}
+FEW_RESULTS = 3  # below this many hits, loosen the query, then try typo tolerance
+MAX_WORDS = 12
+NO_AGE_MIN, NO_AGE_MAX = 0, 150
 
 
 def field_name(field: str, locale: str) -> str:
     return f"{field}_{locale}"
 
 
-def build_schema(locales: Iterable[str]) -> Schema:
+def build_schema() -> Schema:
     fields: dict[str, object] = {
         "service_id": ID(stored=True, unique=True),
+        "version": STORED(),
         "category": KEYWORD(commas=True),
         "attribute": KEYWORD(commas=True),
         "language": KEYWORD(commas=True),
+        "min_age": NUMERIC(int, bits=16, signed=False),
+        "max_age": NUMERIC(int, bits=16, signed=False),
+        "plain": TEXT(analyzer=plain_analyzer(), field_boost=FIELD_BOOSTS["plain"], spelling=True),
     }
-    for locale in locales:
+    for locale in CONTENT_LOCALES:
         analyzer = analyzer_for(locale)
         for field in TEXT_FIELDS:
             fields[field_name(field, locale)] = TEXT(analyzer=analyzer, field_boost=FIELD_BOOSTS[field])
@@ -54,133 +56,313 @@ def build_schema(locales: Iterable[str]) -> Schema:
 
 
 class WhooshBackend:
-    def __init__(self, index_dir: str, locales: tuple[str, ...]):
+    def __init__(self, index_dir: str):
         self.index_dir = Path(index_dir)
-        self.locales = locales
-        self.schema = build_schema(locales)
-        self._lock = threading.Lock()
+        self.state_dir = self.index_dir
+        self.schema = build_schema()
+        self._lock = threading.RLock()
         self._index = None
         self._searcher = None
+        self._generation_cache: dict = {}
 
-    # -- index lifecycle -------------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------------------------
 
     def exists(self) -> bool:
         return self.index_dir.is_dir() and whoosh_index.exists_in(str(self.index_dir))
 
-    def _open(self):
-        if self._index is None:
-            if not self.exists():
-                self.index_dir.mkdir(parents=True, exist_ok=True)
-                self._index = whoosh_index.create_in(str(self.index_dir), self.schema)
-            else:
-                self._index = whoosh_index.open_dir(str(self.index_dir))
-        return self._index
-
-    def _fresh_searcher(self):
+    def _open(self, *, create: bool = False):
         with self._lock:
-            if self._searcher is None:
-                self._searcher = self._open().searcher()
-            else:
-                self._searcher = self._searcher.refresh()
-            return self._searcher
+            if self._index is not None and not self.exists():
+                self._drop()  # the folder was deleted under us
+            if self._index is None:
+                if self.exists():
+                    self._index = whoosh_index.open_dir(str(self.index_dir))
+                elif create:
+                    self.index_dir.mkdir(parents=True, exist_ok=True)
+                    self._index = whoosh_index.create_in(str(self.index_dir), self.schema)
+                else:
+                    return None
+            return self._index
+
+    def _drop(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except OSError:
+                pass
+        self._searcher = None
+        self._index = None
+        self._generation_cache = {}
 
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
             if self._index is not None:
-                self._index.close()
-                self._index = None
+                try:
+                    if self._searcher is not None:
+                        self._searcher.close()
+                    self._index.close()
+                except OSError:
+                    pass
+            self._searcher = None
+            self._index = None
+            self._generation_cache = {}
+
+    def _current_searcher(self):
+        """The long-lived searcher, refreshed only when another writer committed since."""
+        with self._lock:
+            index = self._open()
+            if index is None:
+                return None
+            if self._searcher is None:
+                self._searcher = index.searcher()
+                self._generation_cache = {}
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+                self._generation_cache = {}
+            return self._searcher
+
+    @contextmanager
+    def sync_lock(self, timeout: float) -> Iterator[None]:
+        """An inter-process lock around "read outbox position → write index → record position"."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        from whoosh.filedb.filestore import FileStorage
+
+        lock = FileStorage(str(self.index_dir)).lock("OUTREACH_SYNC")
+        deadline = time.monotonic() + timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexBusy("the search index is being updated by another process")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _fields_for(self, document: SearchDocument) -> dict[str, str]:
-        fields = {
+    def _fields_for(self, document: SearchDocument) -> dict:
+        fields: dict = {
             "service_id": document.service_id,
+            "version": document.version,
             "category": ",".join(document.categories),
             "attribute": ",".join(document.attributes),
             "language": ",".join(document.languages),
+            "min_age": document.minimum_age if document.minimum_age is not None else NO_AGE_MIN,
+            "max_age": document.maximum_age if document.maximum_age is not None else NO_AGE_MAX,
         }
-        for locale in self.locales:
-            texts = document.texts.get(locale, {})
+        plain = []
+        for locale, texts in document.texts.items():
             for field in TEXT_FIELDS:
                 value = texts.get(field)
                 if value:
-                    fields[field_name(field, locale)] = value
+                    plain.append(value)
+                    if locale in CONTENT_LOCALES:
+                        fields[field_name(field, locale)] = value
+        fields["plain"] = "\n".join(dict.fromkeys(plain))
         return fields
 
-    def index(self, documents: Iterable[SearchDocument]) -> None:
-        writer = self._open().writer(timeout=10.0)
+    def _writer(self, timeout: float, **options):
+        index = self._open(create=True)
         try:
+            return index.writer(timeout=timeout, **options)
+        except LockError as error:
+            raise IndexBusy("the search index is locked by another writer") from error
+
+    def index(self, documents: Iterable[SearchDocument], removed_ids: Iterable[str] = (), *, timeout: float = 10.0) -> int:
+        writer = self._writer(timeout)
+        count = 0
+        try:
+            for service_id in removed_ids:
+                writer.delete_by_term("service_id", service_id)
             for document in documents:
                 writer.update_document(**self._fields_for(document))
+                count += 1
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        return count
 
-    def remove(self, service_ids: Iterable[str]) -> None:
-        writer = self._open().writer(timeout=10.0)
-        try:
-            for service_id in service_ids:
-                writer.delete_by_term("service_id", service_id)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+    def remove(self, service_ids: Iterable[str], *, timeout: float = 10.0) -> None:
+        self.index((), service_ids, timeout=timeout)
 
-    def reindex(self, documents: Iterable[SearchDocument]) -> int:
-        """Build a new index beside the old one and swap it in, so searches never see half an index."""
-        self.close()
-        building = self.index_dir.with_name(self.index_dir.name + ".building")
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir(parents=True)
-        new_index = whoosh_index.create_in(str(building), self.schema)
-        writer = new_index.writer(limitmb=128)
+    def reindex(self, documents: Iterable[SearchDocument], *, timeout: float = 60.0) -> int:
+        """Replace every document in one commit; searchers see the old index until it lands."""
+        if self.index_dir.exists() and not self.exists():
+            shutil.rmtree(self.index_dir, ignore_errors=True)  # a half-deleted folder: start clean
+        writer = self._writer(timeout, limitmb=256)
         count = 0
-        for document in documents:
-            writer.add_document(**self._fields_for(document))
-            count += 1
-        writer.commit()
-        new_index.close()
-        old = self.index_dir.with_name(self.index_dir.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.index_dir.exists():
-            self.index_dir.rename(old)
-        building.rename(self.index_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            for document in documents:
+                writer.add_document(**self._fields_for(document))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=writing.CLEAR)
         return count
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def search(
-        self, query: str, locale: str, *, categories: Iterable[str] = (), limit: int = 20, offset: int = 0
-    ) -> SearchHits:
-        if locale not in self.locales:
-            locale = self.locales[0]
-        if not self.exists():
-            return SearchHits([], 0)
-        searcher = self._fresh_searcher()
-        # The resident's own language first, then the others, so a Spanish word finds an English listing.
-        fieldnames = [field_name(f, loc) for loc in (locale, *[l for l in self.locales if l != locale]) for f in TEXT_FIELDS]
-        parser = MultifieldParser(fieldnames, schema=self.schema, group=OrGroup.factory(0.9))
-        # Plain words only: quotes, operators and wildcards typed by residents are treated as text.
-        words = " ".join("".join(ch if ch.isalnum() else " " for ch in query).split()[:32])
-        parsed = parser.parse(words) if words else None
-        filters = [Term("category", code) for code in categories]
-        if parsed is None:
-            return SearchHits([], 0)
-        if filters:
-            parsed = And([parsed, Or(filters)])
-        page = offset // limit + 1 if limit else 1
-        results = searcher.search_page(parsed, page, pagelen=limit)
-        return SearchHits([hit["service_id"] for hit in results], results.total)
+    def _cache(self, searcher):
+        """Per-generation maps: docnum ↔ service id, and each facet value's document set."""
+        cache = self._generation_cache
+        if "ids" not in cache:
+            ids: dict[int, str] = {}
+            for docnum, stored in searcher.reader().iter_docs():
+                ids[docnum] = stored["service_id"]
+            cache["ids"] = ids
+            cache["docnums"] = {service_id: docnum for docnum, service_id in ids.items()}
+            cache["facets"] = {}
+        return cache
 
-    def check(self, expected_ids: Iterable[str]) -> IndexReport:
-        expected = set(expected_ids)
-        if not self.exists():
+    def _facet_docs(self, searcher, field: str, value: str) -> frozenset[int]:
+        facets = self._cache(searcher)["facets"]
+        key = (field, value)
+        if key not in facets:
+            if field == "age":
+                low, high = AGE_GROUPS[value]
+                query = And([NumericRange("min_age", None, high), NumericRange("max_age", low, None)])
+            else:
+                query = Term(field, value)
+            facets[key] = frozenset(searcher.docs_for_query(query))
+        return facets[key]
+
+    def _facet_values(self, searcher, field: str) -> list[str]:
+        if field == "age":
+            return list(AGE_GROUPS)
+        return [value.decode() if isinstance(value, bytes) else value for value in searcher.reader().lexicon(field)]
+
+    def _allowed(self, searcher, query: SearchQuery) -> frozenset[int] | None:
+        allowed: frozenset[int] | None = None
+        for field, values in query.filters:
+            if not values:
+                continue
+            docs = frozenset().union(*(self._facet_docs(searcher, field, value) for value in values))
+            allowed = docs if allowed is None else allowed & docs
+        if query.restrict_to is not None:
+            docnums = self._cache(searcher)["docnums"]
+            restricted = frozenset(docnums[i] for i in query.restrict_to if i in docnums)
+            allowed = restricted if allowed is None else allowed & restricted
+        return allowed
+
+    def search(self, query: SearchQuery, synonyms: SynonymTable | None = None) -> SearchHits:
+        searcher = self._current_searcher()
+        if searcher is None:
+            return SearchHits([], 0)
+        with self._lock:
+            return self._search(searcher, query, synonyms or SynonymTable({}))
+
+    def _search(self, searcher, query: SearchQuery, synonyms: SynonymTable) -> SearchHits:
+        allowed = self._allowed(searcher, query)
+        words = without_stop_words(tokens(query.text), query.locale)[:MAX_WORDS]
+        suggestion, is_fuzzy = None, False
+        if not words:
+            if not query.text.strip() or query.filters or query.restrict_to is not None:
+                parsed: Query = Every()
+            else:
+                return SearchHits([], 0, self._facets(searcher, frozenset()))
+            matched = self._matching(searcher, parsed, allowed)
+        else:
+            concepts = [self._concept(phrase, alternatives, query.locale, is_last=(i == len(words) - 1))
+                        for i, (phrase, alternatives) in enumerate(synonyms.expand(words))]
+            concepts = [c for c in concepts if c is not None]
+            parsed = And(concepts) if concepts else Every()
+            matched = self._matching(searcher, parsed, allowed)
+            if len(matched) < FEW_RESULTS and len(concepts) > 1:
+                loose = Or(concepts, scale=0.9)
+                loose_matched = self._matching(searcher, loose, allowed)
+                if len(loose_matched) > len(matched):
+                    parsed, matched = loose, loose_matched
+            if len(matched) < FEW_RESULTS:
+                fuzzy = self._fuzzy(words)
+                if fuzzy is not None:
+                    fuzzy_matched = self._matching(searcher, Or([parsed, fuzzy]), allowed)
+                    if len(fuzzy_matched) > len(matched):
+                        parsed, matched, is_fuzzy = Or([parsed, fuzzy]), fuzzy_matched, True
+                suggestion = self._suggest(searcher, words)
+        facets = self._facets(searcher, matched)
+        ids = self._cache(searcher)["ids"]
+        if query.all_hits:
+            results = searcher.search(parsed, limit=None, filter=set(allowed) if allowed is not None else None)
+            ranked = [ids[hit.docnum] for hit in results]
+        else:
+            if allowed is not None and not allowed:
+                ranked = []
+            else:
+                results = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page,
+                                               filter=set(allowed) if allowed is not None else None)
+                ranked = [ids[hit.docnum] for hit in results] if query.page <= results.pagecount else []
+        matched_terms = frozenset(text.decode() if isinstance(text, bytes) else text
+                                  for _field, text in parsed.iter_all_terms() if isinstance(text, (str, bytes)))
+        return SearchHits(ranked, len(matched), facets, suggestion, is_fuzzy, matched_terms)
+
+    def _matching(self, searcher, parsed: Query, allowed: frozenset[int] | None) -> frozenset[int]:
+        docs = frozenset(searcher.docs_for_query(parsed))
+        return docs if allowed is None else docs & allowed
+
+    def _facets(self, searcher, matched: frozenset[int]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for field in (*FACET_FIELDS, "age"):
+            counts = {}
+            for value in self._facet_values(searcher, field):
+                count = len(matched & self._facet_docs(searcher, field, value))
+                if count:
+                    counts[value] = count
+            facets[field] = counts
+        return facets
+
+    def _field_query(self, field: str, locale: str, phrase: str, boost: float = 1.0) -> Query | None:
+        analyzer = plain_analyzer() if field == "plain" else analyzer_for(locale)
+        name = field if field == "plain" else field_name(field, locale)
+        terms = [token.text for token in analyzer(phrase)]
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return Term(name, terms[0], boost=boost)
+        return Phrase(name, terms, boost=boost)
+
+    def _phrase_query(self, phrase: str, locale: str, boost: float = 1.0) -> Query | None:
+        locales = dict.fromkeys([locale if locale in CONTENT_LOCALES else "en", "en"])
+        parts = [self._field_query(field, loc, phrase, boost) for loc in locales for field in TEXT_FIELDS]
+        parts.append(self._field_query("plain", "plain", phrase, boost))
+        parts = [p for p in parts if p is not None]
+        return Or(parts) if parts else None
+
+    def _concept(self, phrase: tuple[str, ...], alternatives, locale: str, *, is_last: bool) -> Query | None:
+        options = [self._phrase_query(" ".join(phrase), locale)]
+        options += [self._phrase_query(" ".join(alt), locale, boost=0.8) for alt in alternatives]
+        if is_last and len(phrase) == 1 and len(phrase[0]) >= 3 and not alternatives:
+            options.append(Prefix("plain", phrase[0], boost=0.5))  # typing in progress: "nalox"
+        options = [o for o in options if o is not None]
+        return Or(options) if options else None
+
+    def _fuzzy(self, words: list[str]) -> Query | None:
+        parts = [FuzzyTerm("plain", word, boost=0.5, maxdist=1 if len(word) <= 5 else 2, prefixlength=1)
+                 for word in words if len(word) >= 4]
+        return Or(parts) if parts else None
+
+    def _suggest(self, searcher, words: list[str]) -> str | None:
+        corrector = searcher.corrector("plain")
+        reader = searcher.reader()
+        changed, out = False, []
+        for word in words:
+            if len(word) >= 4 and reader.doc_frequency("plain", word) == 0:
+                found = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+                if found:
+                    out.append(found[0])
+                    changed = True
+                    continue
+            out.append(word)
+        return " ".join(out) if changed else None
+
+    def check(self, expected: Mapping[str, str]) -> IndexReport:
+        searcher = self._current_searcher()
+        if searcher is None:
             return IndexReport(sorted(expected), [])
-        with self._open().searcher() as searcher:
-            present = {fields["service_id"] for fields in searcher.all_stored_fields()}
-        return IndexReport(sorted(expected - present), sorted(present - expected))
+        with self._lock:
+            present = {stored["service_id"]: stored.get("version") for _docnum, stored in searcher.reader().iter_docs()}
+        missing = sorted(set(expected) - set(present))
+        extra = sorted(set(present) - set(expected))
+        stale = sorted(i for i in set(expected) & set(present) if expected[i] != present[i])
+        return IndexReport(missing, extra, stale)

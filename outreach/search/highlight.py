@@ -1,0 +1,49 @@
+"""Highlighted snippets: the part of a description around the words that matched, with <mark>."""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .analysis import analyzer_for, plain_analyzer
+
+SNIPPET_LENGTH = 180
+
+
+def _spans(text: str, locale: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    spans = set()
+    for analyzer in (plain_analyzer(), analyzer_for(locale)):
+        for token in analyzer(text, chars=True, positions=True, mode="index"):
+            if token.text in terms:
+                spans.add((token.startchar, token.endchar))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def snippet(text: str, locale: str, terms: frozenset[str], length: int = SNIPPET_LENGTH) -> Markup:
+    """Up to ``length`` characters of ``text`` around the first match, matches wrapped in <mark>."""
+    if not text:
+        return Markup("")
+    spans = _spans(text, locale, terms) if terms else []
+    start = 0
+    if spans and spans[0][0] > length // 3:
+        start = text.rfind(" ", 0, spans[0][0] - length // 3) + 1
+    end = min(len(text), start + length)
+    if end < len(text):
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start else end
+    out, cursor = [], start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        out.append(escape(text[cursor:span_start]))
+        out.append(Markup("<mark>") + escape(text[span_start:span_end]) + Markup("</mark>"))
+        cursor = span_end
+    out.append(escape(text[cursor:end]))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return Markup(prefix) + Markup("").join(out) + Markup(suffix)
