@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 
 from babel import Locale
 from flask import Flask, url_for
-from flask_babel import format_currency, format_date, format_number, format_time, get_locale
+from flask_babel import format_currency, format_date, format_number, format_time, get_locale, gettext, ngettext
 
 from .directory import hours, services
 from .directory.models import WEEKDAYS, LocalText, Service
@@ -92,6 +92,21 @@ def truncate_text(text: LocalText, length: int) -> LocalText:
     return LocalText(value, text.lang, text.is_fallback)
 
 
+def highlight(service: Service, terms: frozenset[str]) -> LocalText:
+    """The service's description around the matched words, matches in <mark>."""
+    from .search.highlight import snippet
+
+    text = tx(service, "description")
+    return LocalText(snippet(text.value, text.lang, terms), text.lang, text.is_fallback)
+
+
+def about_distance(miles: float) -> str:
+    if miles < 1:
+        return gettext("Less than 1 mile away")
+    rounded = round(miles) if miles < 10 else int(round(miles / 5) * 5)
+    return ngettext("About %(num)s mile away", "About %(num)s miles away", rounded)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         tx=tx,
@@ -102,6 +117,8 @@ def init_app(app: Flask) -> None:
         language_name=language_name,
         is_stale=services.is_stale,
         json_ld=json_ld,
+        highlight=highlight,
+        about_distance=about_distance,
     )
     app.jinja_env.filters.update(
         clock=clock, day=day, truncate_text=truncate_text, format_number=format_number, format_currency=format_currency

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from ..domain import NotFound
 from ..i18n.locales import negotiate
 from ..i18n.setup import current_locale, locale_codes
-from ..search.forms import search_form_from
+from ..search.forms import filter_choices, page_args, search_form_from
 from ..search.services import search_directory
 from . import services
 
@@ -64,4 +64,13 @@ def search():
     categories = services.category_tree()
     form = search_form_from(request.args, services.category_codes(), services.spoken_language_codes())
     outcome = None if form.is_empty else search_directory(form, current_locale().code)
-    return render_template("directory/search.html", form=form, query=form.text, outcome=outcome, categories=categories)
+    return render_template(
+        "directory/search.html",
+        form=form,
+        query=form.text,
+        outcome=outcome,
+        categories=categories,
+        spoken_languages=sorted(services.spoken_language_codes()),
+        page_args=page_args(form),
+        **filter_choices(),
+    )

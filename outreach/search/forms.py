@@ -2,6 +2,7 @@
 a bookmarked or hand-edited URL still gives results."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from .backend import AGE_GROUPS
@@ -36,3 +37,37 @@ def search_form_from(args: MultiDict, categories: set[str], languages: set[str])
         sort="distance" if args.get("sort") == "distance" else "relevance",
         page=_page(args.get("page")),
     )
+
+
+# Translators: choices in the search filters.
+COST_LABELS = (
+    ("free", _l("Free")),
+    ("sliding-scale", _l("Sliding scale")),
+    ("accepts-insurance", _l("Takes insurance or Medicaid")),
+)
+FLAG_LABELS = (
+    ("walk-in", _l("Walk in, no appointment")),
+    ("no-id-required", _l("No ID needed")),
+    ("remote-only", _l("By phone or online")),
+)
+AGE_LABELS = (
+    ("youth", _l("Under 18")),
+    ("young-adult", _l("18 to 25")),
+    ("adult", _l("26 to 64")),
+    ("older-adult", _l("65 and over")),
+)
+
+
+def page_args(form: SearchForm) -> dict:
+    """The query string of the current search, for pagination links (without `page`)."""
+    args: dict = {"q": form.text or None, "near": form.place or None, "category": form.category,
+                  "language": list(form.languages) or None, "cost": list(form.costs) or None,
+                  "flag": list(form.flags) or None, "age": form.age, "open": "1" if form.open_now else None}
+    if form.place:
+        args.update(radius=form.radius, sort=form.sort)
+    return {key: value for key, value in args.items() if value}
+
+
+def filter_choices() -> dict:
+    return {"cost_labels": COST_LABELS, "flag_labels": FLAG_LABELS, "age_labels": AGE_LABELS,
+            "radius_choices": RADIUS_CHOICES}
