@@ -30,6 +30,22 @@ class Period:
 
 
 @dataclass(frozen=True)
+class WeeklyRule:
+    """A schedule's rule as plain data, safe to cache across requests and threads."""
+
+    byday: str
+    opens_at: time
+    closes_at: time
+    timezone_name: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @property
+    def days(self) -> list[str]:
+        return [d for d in self.byday.split(",") if d]
+
+
+@dataclass(frozen=True)
 class OpenStatus:
     is_open: bool
     always_open: bool = False

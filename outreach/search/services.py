@@ -28,6 +28,7 @@ DEFAULT_RADIUS = 10
 COST_CODES = ("free", "sliding-scale", "accepts-insurance")
 FLAG_CODES = ("walk-in", "no-id-required", "remote-only")
 WIDE_AREAS = ("state", "nationwide")
+NEAR_IN_TEXT = re.compile(r"(?:^|\s)(?:near|cerca de)\s+\S", re.IGNORECASE)  # unlike "in"/"en", always a place
 PLACE_IN_TEXT = re.compile(r"(?:^|\s)(?:near|in|cerca de|en)\s+(\d{5}|[^\d\s][\w .'-]*)$|(?:^|\s)(\d{5})$", re.IGNORECASE)
 
 
@@ -188,8 +189,12 @@ def _snapshot() -> _Snapshot:
             snap.points = points
             snap.wide = set(db.session.scalars(select(ServiceArea.service_id).where(ServiceArea.extent_type.in_(WIDE_AREAS))))
             schedules: dict[str, list] = {}
-            for schedule in db.session.scalars(select(Schedule).where(Schedule.service_id.is_not(None))):
-                schedules.setdefault(schedule.service_id, []).append(schedule)
+            rule_rows = db.session.execute(
+                select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at, Schedule.timezone_name,
+                       Schedule.valid_from, Schedule.valid_to).where(Schedule.service_id.is_not(None))
+            )
+            for service_id, *rule in rule_rows:
+                schedules.setdefault(service_id, []).append(hours.WeeklyRule(*rule))
             snap.schedules = schedules
             snap.open_minute = -1
             snap.version = version
@@ -275,15 +280,24 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
     truncated = len(text) > MAX_QUERY_LENGTH
     text = text[:MAX_QUERY_LENGTH]
     place_text = form.place.strip()
+    place_in_text = False
     if not place_text:
-        text, place_text = split_place(text)
+        words, place_text = split_place(text)
+        if place_text:
+            text, place_in_text = words, True
     outcome = SearchOutcome(form=form, query=text, results=Page([], 0, form.page, per_page), was_truncated=truncated)
     if place_text:
         try:
             outcome.place = resolve_place(place_text)
         except PlaceNotFound as error:
-            outcome.place_error = error
-            return outcome
+            if place_in_text and not error.is_zip and not NEAR_IN_TEXT.search(form.text):
+                # "grupo en español", "counseling in Russian": "in"/"en" followed by words that are
+                # no town we know is part of what they need, not a place. Search the whole text.
+                text = " ".join(form.text.split())[:MAX_QUERY_LENGTH]
+                outcome.query = text
+            else:
+                outcome.place_error = error
+                return outcome
     outcome.notice = _freshen()
     if outcome.notice:
         return _database_fallback(outcome, text, locale, per_page)
