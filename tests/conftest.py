@@ -48,6 +48,15 @@ def _empty_postgres(app) -> None:
             connection.execute(sa.text("CREATE SCHEMA public"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Flask-Babel reads .mo files, which are built rather than committed: compile them once."""
+    from outreach.config import Settings
+    from outreach.i18n.catalogs import compile_catalogs
+
+    compile_catalogs(PROJECT_ROOT / "translations", Settings.LOCALES)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:
     """A migrated, empty SQLite database, built once per session and copied for each test."""
@@ -63,6 +72,8 @@ def demo_template(tmp_path_factory) -> Path:
     app = create_app(_config(folder))
     _migrate(app)
     result = app.test_cli_runner().invoke(args=["outreach", "content", "load"])
+    assert result.exit_code == 0, result.output
+    result = app.test_cli_runner().invoke(args=["outreach", "geo", "load"])  # ZIP centroids for near-me
     assert result.exit_code == 0, result.output
     return folder
 
@@ -97,6 +108,16 @@ def _dispose(application) -> None:
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(demo_template, tmp_path_factory):
+    """Every public page of the demo site in every locale, crawled once (read-only): (app, pages)."""
+    from tests.crawling import crawl_demo_site
+
+    application, pages = crawl_demo_site(demo_template, tmp_path_factory.mktemp("demo-crawl"))
+    yield application, pages
+    _dispose(application)
 
 
 @pytest.fixture
