@@ -7,6 +7,7 @@ so a resident without the right keyboard still finds the listing. Whoosh's own
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -17,7 +18,10 @@ CONTENT_LOCALES = ("en", "es", "fr", "ru", "vi", "zh", "zh_Hant", "ko", "tl", "h
 # Whoosh stemmers (Snowball) by our locale code.
 STEMMERS = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
 
-TOKEN_PATTERN = r"\w+(?:[.'’]\w+)*"
+# Combining marks (Arabic harakat, decomposed Vietnamese or Spanish accents) are not \w: keep them
+# inside the word so "عِلَاج" and a pasted "adicción" in NFD stay one token, then fold them away.
+MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+TOKEN_PATTERN = rf"\w[\w{MARKS}]*(?:[.'’]\w[\w{MARKS}]*)*"
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 ARABIC_LETTERS = str.maketrans(
@@ -40,16 +44,23 @@ class ExtraFoldingFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = token.text.translate(EXTRA_FOLDING)
+            # NFKC first: decomposed accents are composed (then folded below), full-width and
+            # presentation forms become plain letters.
+            token.text = unicodedata.normalize("NFKC", token.text).translate(EXTRA_FOLDING)
             yield token
+
+
+ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 
 
 class ArabicNormalizeFilter(Filter):
     def __call__(self, tokens):
         for token in tokens:
-            token.text = normalize_arabic(token.text)
-            if token.text:
-                yield token
+            if ARABIC_SCRIPT.search(token.text):
+                token.text = normalize_arabic(token.text)
+                if not token.text:
+                    continue
+            yield token
 
 
 class CjkBigramFilter(Filter):

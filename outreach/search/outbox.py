@@ -28,6 +28,7 @@ from ..directory.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+from ..directory.models.base import new_id
 from ..extensions import db
 from ..i18n.models import TranslatedText
 from .models import SearchOutbox
@@ -108,6 +109,11 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     if session.info.get("outreach.outbox_disabled"):
         return
     changed: set[str | None] = set()
+    for obj in session.new:
+        # Give new listings their id now (it is otherwise set at INSERT), so the outbox row names
+        # the service instead of NULL, which would mean "rebuild everything".
+        if isinstance(obj, (Service, Organization, Location)) and obj.id is None:
+            obj.id = new_id()
     with session.no_autoflush:
         for obj in list(session.new) + list(session.dirty) + list(session.deleted):
             if isinstance(obj, SearchOutbox):

@@ -366,7 +366,10 @@ def _database_fallback(outcome: SearchOutcome, text: str, locale: str, per_page:
 
 
 def _count_search(form: SearchForm, outcome: SearchOutcome) -> None:
-    """Anonymous demand: one count per search for its category, never the words or the person."""
+    """Anonymous demand: one count per search for its category, never the words or the person.
+
+    Written on a connection of its own, so the page's loaded listings are not expired by a commit.
+    """
     codes = {form.category} if form.category else set()
     if not codes and outcome.results.items:
         top = outcome.results.items[0].terms("categories")
@@ -374,16 +377,19 @@ def _count_search(form: SearchForm, outcome: SearchOutcome) -> None:
     if not codes:
         return
     today = now().date()
+    table = SearchCount.__table__
     try:
-        for code in codes:
-            row = db.session.scalar(select(SearchCount).where(SearchCount.day == today, SearchCount.category_code == code))
-            if row is None:
-                db.session.add(SearchCount(day=today, category_code=code, searches=1))
-            else:
-                row.searches = SearchCount.searches + 1
-        db.session.commit()
+        with db.engine.begin() as connection:
+            for code in sorted(codes):
+                values = {"day": today, "category_code": code, "searches": 1}
+                if connection.dialect.name == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert
+                else:
+                    from sqlalchemy.dialects.sqlite import insert
+                statement = insert(table).values(**values)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["day", "category_code"], set_={"searches": table.c.searches + 1}
+                )
+                connection.execute(statement)
     except Exception:  # a lost count must never cost a resident their results
-        db.session.rollback()
-
-
-
+        current_app.logger.warning("Could not record an anonymous search count")

@@ -20,14 +20,17 @@ from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.query import And, Every, FuzzyTerm, NumericRange, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, Every, FuzzyTerm, NumericRange, Or, Prefix, Query, Term
 
 from .analysis import CONTENT_LOCALES, analyzer_for, plain_analyzer, tokens, without_stop_words
 from .backend import AGE_GROUPS, FACET_FIELDS, IndexBusy, IndexReport, SearchDocument, SearchHits, SearchQuery
 from .synonyms import SynonymTable
 
-TEXT_FIELDS = ("name", "organization", "categories", "description")
-FIELD_BOOSTS = {"name": 5.0, "organization": 2.0, "categories": 3.0, "description": 1.0, "plain": 0.6}
+# Per locale: "name" (the service's name, boosted) and "text" (name, organization, category and
+# attribute labels, description). Two fields per language keep the number of posting lists a
+# query reads small; the name field only adds score.
+TEXT_FIELDS = ("name", "text")
+FIELD_BOOSTS = {"name": 3.0, "text": 1.0, "plain": 0.5}
 FEW_RESULTS = 3  # below this many hits, loosen the query, then try typo tolerance
 MAX_WORDS = 12
 NO_AGE_MIN, NO_AGE_MAX = 0, 150
@@ -44,8 +47,9 @@ def build_schema() -> Schema:
         "category": KEYWORD(commas=True),
         "attribute": KEYWORD(commas=True),
         "language": KEYWORD(commas=True),
-        "min_age": NUMERIC(int, bits=16, signed=False),
-        "max_age": NUMERIC(int, bits=16, signed=False),
+        # Signed on purpose: Whoosh 2.7.4's ranges over unsigned NUMERIC fields match every document.
+        "min_age": NUMERIC(int, bits=16),
+        "max_age": NUMERIC(int, bits=16),
         "plain": TEXT(analyzer=plain_analyzer(), field_boost=FIELD_BOOSTS["plain"], spelling=True),
     }
     for locale in CONTENT_LOCALES:
@@ -53,6 +57,19 @@ def build_schema() -> Schema:
         for field in TEXT_FIELDS:
             fields[field_name(field, locale)] = TEXT(analyzer=analyzer, field_boost=FIELD_BOOSTS[field])
     return Schema(**fields)
+
+
+class _Ranked:
+    """Document numbers of every match, best first."""
+
+    def __init__(self, docnums: list[int]):
+        self.docnums = docnums
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def docs(self) -> set[int]:
+        return set(self.docnums)
 
 
 class WhooshBackend:
@@ -68,7 +85,22 @@ class WhooshBackend:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.index_dir.is_dir() and whoosh_index.exists_in(str(self.index_dir))
+        """An index is there and was built with this code's schema (else it must be rebuilt)."""
+        if not (self.index_dir.is_dir() and whoosh_index.exists_in(str(self.index_dir))):
+            return False
+        with self._lock:
+            if self._index is not None:
+                return True
+            try:
+                on_disk = whoosh_index.open_dir(str(self.index_dir))
+            except (OSError, whoosh_index.IndexError):
+                return False
+            matches = sorted(on_disk.schema.names()) == sorted(self.schema.names())
+            if matches:
+                self._index = on_disk
+            else:
+                on_disk.close()
+            return matches
 
     def _open(self, *, create: bool = False):
         with self._lock:
@@ -127,7 +159,7 @@ class WhooshBackend:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         from whoosh.filedb.filestore import FileStorage
 
-        lock = FileStorage(str(self.index_dir)).lock("OUTREACH_SYNC")
+        lock = FileStorage(str(self.index_dir)).lock("outreach-sync.lock")
         deadline = time.monotonic() + timeout
         while not lock.acquire(blocking=False):
             if time.monotonic() >= deadline:
@@ -152,12 +184,13 @@ class WhooshBackend:
         }
         plain = []
         for locale, texts in document.texts.items():
-            for field in TEXT_FIELDS:
-                value = texts.get(field)
-                if value:
-                    plain.append(value)
-                    if locale in CONTENT_LOCALES:
-                        fields[field_name(field, locale)] = value
+            parts = [texts.get(key) for key in ("name", "organization", "categories", "description")]
+            text = "\n".join(p for p in parts if p)
+            plain.append(text)
+            if locale in CONTENT_LOCALES:
+                if texts.get("name"):
+                    fields[field_name("name", locale)] = texts["name"]
+                fields[field_name("text", locale)] = text
         fields["plain"] = "\n".join(dict.fromkeys(plain))
         return fields
 
@@ -189,7 +222,10 @@ class WhooshBackend:
     def reindex(self, documents: Iterable[SearchDocument], *, timeout: float = 60.0) -> int:
         """Replace every document in one commit; searchers see the old index until it lands."""
         if self.index_dir.exists() and not self.exists():
-            shutil.rmtree(self.index_dir, ignore_errors=True)  # a half-deleted folder: start clean
+            # A half-deleted folder or an index from an older schema: start clean, keeping our locks.
+            for item in self.index_dir.iterdir():
+                if not item.name.endswith((".lock", "WRITELOCK")):
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
         writer = self._writer(timeout, limitmb=256)
         count = 0
         try:
@@ -255,51 +291,47 @@ class WhooshBackend:
 
     def _search(self, searcher, query: SearchQuery, synonyms: SynonymTable) -> SearchHits:
         allowed = self._allowed(searcher, query)
+        if allowed is not None and not allowed:
+            return SearchHits([], 0, self._facets(searcher, frozenset()))
         words = without_stop_words(tokens(query.text), query.locale)[:MAX_WORDS]
         suggestion, is_fuzzy = None, False
         if not words:
-            if not query.text.strip() or query.filters or query.restrict_to is not None:
-                parsed: Query = Every()
-            else:
+            if query.text.strip() and not query.filters and query.restrict_to is None:
                 return SearchHits([], 0, self._facets(searcher, frozenset()))
-            matched = self._matching(searcher, parsed, allowed)
+            parsed: Query = Every()
+            results = self._run(searcher, parsed, allowed)
         else:
             concepts = [self._concept(phrase, alternatives, query.locale, is_last=(i == len(words) - 1))
                         for i, (phrase, alternatives) in enumerate(synonyms.expand(words))]
             concepts = [c for c in concepts if c is not None]
             parsed = And(concepts) if concepts else Every()
-            matched = self._matching(searcher, parsed, allowed)
-            if len(matched) < FEW_RESULTS and len(concepts) > 1:
-                loose = Or(concepts, scale=0.9)
-                loose_matched = self._matching(searcher, loose, allowed)
-                if len(loose_matched) > len(matched):
-                    parsed, matched = loose, loose_matched
-            if len(matched) < FEW_RESULTS:
+            results = self._run(searcher, parsed, allowed)
+            if len(results) < FEW_RESULTS and len(concepts) > 1:
+                loose = self._run(searcher, Or(concepts, scale=0.9), allowed)
+                if len(loose) > len(results):
+                    parsed, results = Or(concepts, scale=0.9), loose
+            if len(results) < FEW_RESULTS:
                 fuzzy = self._fuzzy(words)
                 if fuzzy is not None:
-                    fuzzy_matched = self._matching(searcher, Or([parsed, fuzzy]), allowed)
-                    if len(fuzzy_matched) > len(matched):
-                        parsed, matched, is_fuzzy = Or([parsed, fuzzy]), fuzzy_matched, True
+                    widened = self._run(searcher, Or([parsed, fuzzy]), allowed)
+                    if len(widened) > len(results):
+                        parsed, results, is_fuzzy = Or([parsed, fuzzy]), widened, True
                 suggestion = self._suggest(searcher, words)
-        facets = self._facets(searcher, matched)
+        matched = frozenset(results.docs())
         ids = self._cache(searcher)["ids"]
-        if query.all_hits:
-            results = searcher.search(parsed, limit=None, filter=set(allowed) if allowed is not None else None)
-            ranked = [ids[hit.docnum] for hit in results]
-        else:
-            if allowed is not None and not allowed:
-                ranked = []
-            else:
-                results = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page,
-                                               filter=set(allowed) if allowed is not None else None)
-                ranked = [ids[hit.docnum] for hit in results] if query.page <= results.pagecount else []
+        ranked = [ids[docnum] for docnum in results.docnums]
+        if not query.all_hits:
+            start = (max(1, query.page) - 1) * query.per_page
+            ranked = ranked[start : start + query.per_page]
         matched_terms = frozenset(text.decode() if isinstance(text, bytes) else text
                                   for _field, text in parsed.iter_all_terms() if isinstance(text, (str, bytes)))
-        return SearchHits(ranked, len(matched), facets, suggestion, is_fuzzy, matched_terms)
+        return SearchHits(ranked, len(matched), self._facets(searcher, matched), suggestion, is_fuzzy, matched_terms)
 
-    def _matching(self, searcher, parsed: Query, allowed: frozenset[int] | None) -> frozenset[int]:
-        docs = frozenset(searcher.docs_for_query(parsed))
-        return docs if allowed is None else docs & allowed
+    def _run(self, searcher, parsed: Query, allowed: frozenset[int] | None) -> _Ranked:
+        """Every match, scored, in a stable order (score, then document number): pages never overlap."""
+        results = searcher.search(parsed, limit=None, filter=set(allowed) if allowed is not None else None)
+        ordered = sorted(((hit.score, hit.docnum) for hit in results), key=lambda pair: (-pair[0], pair[1]))
+        return _Ranked([docnum for _score, docnum in ordered])
 
     def _facets(self, searcher, matched: frozenset[int]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
@@ -320,7 +352,9 @@ class WhooshBackend:
             return None
         if len(terms) == 1:
             return Term(name, terms[0], boost=boost)
-        return Phrase(name, terms, boost=boost)
+        # Several words (a synonym like "alcoholics anonymous"): all of them in the field. A phrase
+        # query would be stricter, but span matching is many times slower in Whoosh.
+        return And([Term(name, term) for term in terms], boost=boost)
 
     def _phrase_query(self, phrase: str, locale: str, boost: float = 1.0) -> Query | None:
         locales = dict.fromkeys([locale if locale in CONTENT_LOCALES else "en", "en"])
@@ -331,6 +365,12 @@ class WhooshBackend:
 
     def _concept(self, phrase: tuple[str, ...], alternatives, locale: str, *, is_last: bool) -> Query | None:
         options = [self._phrase_query(" ".join(phrase), locale)]
+        if len(phrase) > 1 and alternatives:
+            # A synonym phrase ("fentanyl test strips") still matches its words apart, as it would
+            # without the synonym: "Fentanyl and xylazine test strips".
+            words = [self._phrase_query(word, locale, boost=0.7) for word in without_stop_words(list(phrase), locale)]
+            if all(word is not None for word in words):
+                options.append(And(words))
         options += [self._phrase_query(" ".join(alt), locale, boost=0.8) for alt in alternatives]
         if is_last and len(phrase) == 1 and len(phrase[0]) >= 3 and not alternatives:
             options.append(Prefix("plain", phrase[0], boost=0.5))  # typing in progress: "nalox"
