@@ -34,6 +34,9 @@ FIELD_BOOSTS = {"name": 3.0, "text": 1.0, "plain": 0.5}
 FEW_RESULTS = 3  # below this many hits, loosen the query, then try typo tolerance
 MAX_WORDS = 12
 NO_AGE_MIN, NO_AGE_MAX = 0, 150
+# Bump when analysis changes in a way the schema does not show: an older index is then rebuilt.
+INDEX_FORMAT = "outreach-whoosh-4"
+FORMAT_FILE = "index-format"
 
 
 def field_name(field: str, locale: str) -> str:
@@ -57,6 +60,18 @@ def build_schema() -> Schema:
         for field in TEXT_FIELDS:
             fields[field_name(field, locale)] = TEXT(analyzer=analyzer, field_boost=FIELD_BOOSTS[field])
     return Schema(**fields)
+
+
+def schema_signature(schema: Schema) -> list[tuple[str, str]]:
+    """Field names and types (and number signedness): an index built otherwise must be rebuilt."""
+    signature = []
+    for name in sorted(schema.names()):
+        field = schema[name]
+        detail = type(field).__name__
+        if isinstance(field, NUMERIC):
+            detail += f":{field.numtype.__name__}:{field.bits}:{field.signed}"
+        signature.append((name, detail))
+    return signature
 
 
 class _Ranked:
@@ -88,6 +103,11 @@ class WhooshBackend:
         """An index is there and was built with this code's schema (else it must be rebuilt)."""
         if not (self.index_dir.is_dir() and whoosh_index.exists_in(str(self.index_dir))):
             return False
+        try:
+            if (self.index_dir / FORMAT_FILE).read_text().strip() != INDEX_FORMAT:
+                return False
+        except OSError:
+            return False
         with self._lock:
             if self._index is not None:
                 return True
@@ -95,7 +115,7 @@ class WhooshBackend:
                 on_disk = whoosh_index.open_dir(str(self.index_dir))
             except (OSError, whoosh_index.IndexError):
                 return False
-            matches = sorted(on_disk.schema.names()) == sorted(self.schema.names())
+            matches = schema_signature(on_disk.schema) == schema_signature(self.schema)
             if matches:
                 self._index = on_disk
             else:
@@ -112,6 +132,7 @@ class WhooshBackend:
                 elif create:
                     self.index_dir.mkdir(parents=True, exist_ok=True)
                     self._index = whoosh_index.create_in(str(self.index_dir), self.schema)
+                    (self.index_dir / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
                 else:
                     return None
             return self._index
@@ -236,6 +257,7 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit(mergetype=writing.CLEAR)
+        (self.index_dir / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
         return count
 
     # -- reading ---------------------------------------------------------------------------------
