@@ -49,6 +49,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(site_bp)
     app.register_blueprint(directory_bp)
 
+    # Staff: server-side sessions (only staff pages write one), deny-by-default access, pages.
+    from .accounts import access as staff_access
+    from .accounts import sessions as staff_sessions
+    from .accounts.routes import bp as accounts_bp
+    from .audit.routes import bp as audit_bp
+
+    staff_sessions.init_app(app)
+    staff_access.init_app(app)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp)
+
     from . import templating
 
     templating.init_app(app)

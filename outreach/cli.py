@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .accounts.cli import accounts_cli
 from .i18n.cli import i18n_cli
 
 outreach_cli = AppGroup("outreach", help="Outreach maintenance commands.")
@@ -16,6 +17,7 @@ search_cli = AppGroup("search", help="The search index under instance/.")
 outreach_cli.add_command(content_cli)
 outreach_cli.add_command(search_cli)
 outreach_cli.add_command(i18n_cli)
+outreach_cli.add_command(accounts_cli)
 
 
 def _checksum_file() -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEARCH_BACKENDS = ("whoosh", "tantivy")
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,11 @@ class Settings:
     INSTANCE_PATH: str = str(PROJECT_ROOT / "instance")
     # SQLAlchemy URL; empty means a SQLite file in the instance folder.
     DATABASE_URL: str = ""
-    # Where the Whoosh index lives; empty means <instance>/search-index.
+    # Search engine: "whoosh" (pure Python, the default) or "tantivy" (Rust, much faster at tens of
+    # thousands of listings; needs the tantivy package). Switching rebuilds the index on first use.
+    SEARCH_BACKEND: str = "whoosh"
+    # Where the search index lives; empty means <instance>/search-index for Whoosh and
+    # <instance>/search-index-tantivy for tantivy, so the two never read each other's files.
     SEARCH_INDEX_DIR: str = ""
     # Signs sessions and CSRF tokens; empty means generated once into <instance>/secret_key.
     SECRET_KEY: str = ""
@@ -44,8 +49,18 @@ class Settings:
     PORT: int = 5000
     # True while running the test suite.
     TESTING: bool = False
-    # Set when served over HTTPS so cookies carry the Secure flag.
+    # Set when served over HTTPS so cookies carry the Secure flag (and the staff cookie the __Host- prefix).
     SECURE_COOKIES: bool = False
+    # Redis URL for staff sessions (and later rate limits); empty keeps sessions in the database.
+    REDIS_URL: str = ""
+    # Staff sessions end after this many minutes without a request, and this many hours after sign-in.
+    STAFF_IDLE_MINUTES: int = 30
+    STAFF_ABSOLUTE_HOURS: int = 12
+    # argon2id cost for staff passwords (OWASP's 2023 minimum is 19 MiB, 2 passes; we use more).
+    PASSWORD_HASH_MEMORY_KIB: int = 65536
+    PASSWORD_HASH_TIME_COST: int = 3
+    # Allows `flask outreach accounts demo` to create the publicly documented demo staff accounts.
+    DEMO_ACCOUNTS: bool = False
     # Extra keys passed straight to app.config (tests use this).
     EXTRA: Mapping[str, Any] = field(default_factory=dict)
 
@@ -55,7 +70,10 @@ class Settings:
 
     @property
     def search_index_dir(self) -> str:
-        return self.SEARCH_INDEX_DIR or str(Path(self.INSTANCE_PATH) / "search-index")
+        if self.SEARCH_INDEX_DIR:
+            return self.SEARCH_INDEX_DIR
+        folder = "search-index" if self.SEARCH_BACKEND == "whoosh" else f"search-index-{self.SEARCH_BACKEND}"
+        return str(Path(self.INSTANCE_PATH) / folder)
 
 
 def _coerce(name: str, raw: Any, kind: Any) -> Any:
@@ -111,6 +129,8 @@ def load_settings(
     settings = Settings(**values)
     if not settings.LOCALES:
         raise ValueError("OUTREACH_LOCALES must name at least one locale")
+    if settings.SEARCH_BACKEND not in SEARCH_BACKENDS:
+        raise ValueError(f"OUTREACH_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {settings.SEARCH_BACKEND!r}")
     return settings
 
 
@@ -144,6 +164,13 @@ def to_flask_config(settings: Settings) -> dict[str, Any]:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.SECURE_COOKIES,
+        # Only staff pages ever write the session (server-side, see outreach/accounts/sessions.py);
+        # __Host- pins the cookie to this host and path / and needs Secure, so only over HTTPS.
+        SESSION_COOKIE_NAME="__Host-outreach-staff" if settings.SECURE_COOKIES else "outreach-staff",
+        SESSION_PERMANENT=False,  # a browser-session cookie: closing the browser forgets it
+        PERMANENT_SESSION_LIFETIME=settings.STAFF_ABSOLUTE_HOURS * 3600,
+        SESSION_KEY_PREFIX="outreach:session:",
+        SESSION_REFRESH_EACH_REQUEST=False,  # storage is written when the session changes, not on every hit
         WTF_CSRF_TIME_LIMIT=3600,
     )
     config.update(settings.EXTRA)

@@ -3,3 +3,5 @@ from .directory import models as directory_models  # noqa: F401
 from .i18n import models as i18n_models  # noqa: F401
 from .geo import models as geo_models  # noqa: F401
 from .search import models as search_models  # noqa: F401
+from .accounts import models as accounts_models  # noqa: F401
+from .audit import models as audit_models  # noqa: F401

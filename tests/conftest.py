@@ -19,6 +19,8 @@ from outreach.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("OUTREACH_TEST_DATABASE_URL", "")
+# The search engine every test app uses: `OUTREACH_TEST_SEARCH_BACKEND=tantivy` runs the suite on tantivy.
+TEST_SEARCH_BACKEND = os.environ.get("OUTREACH_TEST_SEARCH_BACKEND", "whoosh")
 
 
 def _config(instance: Path, **extra) -> dict:
@@ -28,6 +30,7 @@ def _config(instance: Path, **extra) -> dict:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATABASE_URL": f"sqlite:///{instance / 'outreach.sqlite3'}",
         "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+        "SEARCH_BACKEND": TEST_SEARCH_BACKEND,
     }
     config.update(extra)
     return config
@@ -67,7 +70,7 @@ def migrated_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """The seed content loaded and indexed once per session (SQLite + Whoosh)."""
+    """The seed content loaded and indexed once per session (SQLite + the search index)."""
     folder = tmp_path_factory.mktemp("template-demo")
     app = create_app(_config(folder))
     _migrate(app)
@@ -92,6 +95,27 @@ def app(tmp_path, migrated_template):
 
 
 @pytest.fixture
+def make_app(tmp_path, migrated_template):
+    """Build the ``app`` fixture's app with extra settings: ``make_app(WTF_CSRF_ENABLED=False)``."""
+    made = []
+
+    def build(**extra):
+        if TEST_DATABASE_URL:
+            application = create_app(_config(tmp_path, DATABASE_URL=TEST_DATABASE_URL, **extra))
+            _empty_postgres(application)
+            _migrate(application)
+        else:
+            shutil.copy(migrated_template, tmp_path / "outreach.sqlite3")
+            application = create_app(_config(tmp_path, **extra))
+        made.append(application)
+        return application
+
+    yield build
+    for application in made:
+        _dispose(application)
+
+
+@pytest.fixture
 def demo_app(tmp_path, demo_template):
     for item in demo_template.iterdir():
         if item.is_dir():
@@ -105,19 +129,29 @@ def demo_app(tmp_path, demo_template):
 
 def _dispose(application) -> None:
     application.extensions["outreach.search"].close()
+    if "outreach.redis" in application.extensions:
+        application.extensions["outreach.redis"].close()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def demo_crawl(demo_template, tmp_path_factory):
-    """Every public page of the demo site in every locale, crawled once (read-only): (app, pages)."""
-    from tests.crawling import crawl_demo_site
+def demo_site_app(demo_template, tmp_path_factory):
+    """One app over the demo content shared by the tests that only read it (never write through it)."""
+    from tests.crawling import copy_demo_app
 
-    application, pages = crawl_demo_site(demo_template, tmp_path_factory.mktemp("demo-crawl"))
-    yield application, pages
+    application = copy_demo_app(demo_template, tmp_path_factory.mktemp("demo-site"))
+    yield application
     _dispose(application)
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(demo_site_app):
+    """Every public page of the demo site in every locale, crawled once: (app, pages)."""
+    from tests.crawling import crawl_site
+
+    return demo_site_app, crawl_site(demo_site_app.test_client())
 
 
 @pytest.fixture

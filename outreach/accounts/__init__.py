@@ -1,0 +1,1 @@
+"""Staff accounts: invitations, passwords, mandatory two-factor sign-in, roles and server-side sessions."""

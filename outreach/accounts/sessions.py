@@ -1,0 +1,180 @@
+"""Server-side staff sessions (Flask-Session) and the sign-in state machine kept in them.
+
+The browser holds only a random session id; the data lives in the database (``staff_session``) or, when
+``OUTREACH_REDIS_URL`` is set, in Redis. Resident pages never touch the session, and Flask-Session
+writes neither storage nor cookie for an empty, unmodified session: residents get no cookie.
+
+States: anonymous → (password ok) ``pending`` (stage "totp" or "setup") → (second factor ok)
+``signed in``. Only the sign-in pages accept a pending session; everything else needs ``signed in``.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, session
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
+
+from ..extensions import db
+from . import clock
+from .models import StaffSession, User
+
+PENDING = "staff_pending"
+SIGNED_IN = "staff_auth"
+PENDING_LIFETIME = 600  # seconds to finish the second step after the password
+SEEN_RESOLUTION = 60  # seconds: the idle clock is written at most once a minute
+
+
+class DatabaseSession(ServerSideSession):
+    pass
+
+
+class DatabaseSessionInterface(ServerSideSessionInterface):
+    """Flask-Session's interface over our own migrated ``staff_session`` table.
+
+    Flask-Session's bundled SQLAlchemy store declares its model (and creates its table) at start-up,
+    outside Alembic; this one uses a table the migrations own and a connection of its own, so saving a
+    session never commits (or fails with) the request's unit of work.
+    """
+
+    session_class = DatabaseSession
+    ttl = True  # expired rows are skipped on read and pruned on write: no cleanup command needed
+
+    def _table(self) -> sa.Table:
+        return StaffSession.__table__
+
+    def _retrieve_session_data(self, store_id: str) -> Optional[dict]:
+        table = self._table()
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(table.c.data, table.c.expires_at).where(table.c.session_id == store_id)
+            ).first()
+        if row is None or clock.as_utc(row.expires_at) <= clock.now():
+            return None
+        return self.serializer.decode(bytes(row.data))
+
+    def _delete_session(self, store_id: str) -> None:
+        table = self._table()
+        with db.engine.begin() as connection:
+            connection.execute(sa.delete(table).where(table.c.session_id == store_id))
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
+        table = self._table()
+        now = clock.now()
+        values = {"data": self.serializer.encode(session), "expires_at": now + session_lifetime}
+        with db.engine.begin() as connection:
+            updated = connection.execute(sa.update(table).where(table.c.session_id == store_id).values(**values))
+            if not updated.rowcount:
+                connection.execute(sa.insert(table).values(session_id=store_id, **values))
+            connection.execute(sa.delete(table).where(table.c.expires_at < now))
+
+
+def init_app(app: Flask) -> None:
+    common: dict[str, Any] = dict(
+        app=app,
+        key_prefix=app.config["SESSION_KEY_PREFIX"],
+        use_signer=False,
+        permanent=app.config["SESSION_PERMANENT"],
+        sid_length=32,
+        serialization_format="msgpack",
+    )
+    if app.config.get("REDIS_URL"):
+        import redis
+        from flask_session.redis import RedisSessionInterface
+
+        client = redis.Redis.from_url(app.config["REDIS_URL"])
+        app.extensions["outreach.redis"] = client
+        app.session_interface = RedisSessionInterface(client=client, **common)
+    else:
+        app.session_interface = DatabaseSessionInterface(**common)
+
+
+# -- the state machine --------------------------------------------------------------------------------
+
+
+def _timestamp() -> int:
+    return int(clock.now().timestamp())
+
+
+def rotate() -> None:
+    """A fresh session id, the old one deleted from storage (at each step of signing in)."""
+    data = dict(session)
+    current_app.session_interface.regenerate(session)
+    session.clear()
+    session.update({k: v for k, v in data.items() if k in (PENDING, SIGNED_IN)})
+    session.modified = True
+
+
+def begin_pending(user: User, stage: str, **extra: Any) -> None:
+    session.clear()
+    session[PENDING] = {"uid": user.id, "epoch": user.session_epoch, "stage": stage, "at": _timestamp(), **extra}
+    rotate()
+
+
+def pending_user(stage: str) -> User | None:
+    """The user between the two steps, if the session is at ``stage`` and not stale."""
+    state = session.get(PENDING)
+    if not state or state.get("stage") != stage or _timestamp() - state.get("at", 0) > PENDING_LIFETIME:
+        return None
+    user = db.session.get(User, state["uid"])
+    if user is None or not user.is_active or user.session_epoch != state.get("epoch"):
+        return None
+    return user
+
+
+def pending_value(key: str) -> Any:
+    return (session.get(PENDING) or {}).get(key)
+
+
+def set_pending_value(key: str, value: Any) -> None:
+    state = dict(session.get(PENDING) or {})
+    state[key] = value
+    session[PENDING] = state
+
+
+def sign_in(user: User) -> None:
+    """Both factors passed: a new session id, the clocks started."""
+    now = _timestamp()
+    session.clear()
+    session[SIGNED_IN] = {"uid": user.id, "epoch": user.session_epoch, "auth_at": now, "seen_at": now}
+    rotate()
+
+
+def refresh_epoch(user: User) -> None:
+    """After this user's own password change: keep this session (with a new id), end all others."""
+    state = dict(session.get(SIGNED_IN) or {})
+    state["epoch"] = user.session_epoch
+    session[SIGNED_IN] = state
+    rotate()
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def signed_in_user() -> User | None:
+    """The signed-in user, or None when the session is missing, stale, idle too long or revoked."""
+    state = session.get(SIGNED_IN)
+    if not state:
+        return None
+    now = _timestamp()
+    config = current_app.config
+    idle = config["STAFF_IDLE_MINUTES"] * 60
+    absolute = config["STAFF_ABSOLUTE_HOURS"] * 3600
+    user = db.session.get(User, state.get("uid"))
+    if (
+        user is None
+        or not user.is_active
+        or user.session_epoch != state.get("epoch")
+        or now - state.get("auth_at", 0) >= absolute
+        or now - state.get("seen_at", 0) >= idle
+    ):
+        session.clear()
+        g.staff_session_ended = True
+        return None
+    if now - state["seen_at"] >= SEEN_RESOLUTION:
+        state = dict(state)
+        state["seen_at"] = now
+        session[SIGNED_IN] = state
+    return user
