@@ -7,8 +7,9 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app outreach
 PORT   := $(or $(OUTREACH_PORT),5000)
 TEST_DATABASE_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-postgres chromium catalogs setup clean
+.PHONY: run test test-tantivy test-postgres chromium catalogs setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +52,14 @@ chromium:
 test: $(VENV)/.installed-test chromium catalogs
 	$(BIN)/python -m pytest
 
-# The database-touching tests against the PostgreSQL on 127.0.0.1:5432 (CI runs this too).
+# The search tests again with the tantivy engine (OUTREACH_SEARCH_BACKEND=tantivy) instead of Whoosh.
+test-tantivy: $(VENV)/.installed-test catalogs
+	OUTREACH_TEST_SEARCH_BACKEND=tantivy $(BIN)/python -m pytest tests/test_search.py tests/test_search_basic.py tests/test_search_relevance.py
+
+# The database, session and rate-limit tests against PostgreSQL (127.0.0.1:5432) and Redis
+# (127.0.0.1:6379), which is what production runs on; CI runs this after `make test`.
 test-postgres: $(VENV)/.installed-test catalogs
-	OUTREACH_TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -m db
+	OUTREACH_TEST_DATABASE_URL=$(TEST_DATABASE_URL) OUTREACH_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -m db
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

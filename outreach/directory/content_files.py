@@ -32,6 +32,18 @@ class _LineLoader(yaml.SafeLoader):
         mapping.line = node.start_mark.line + 1
         return mapping
 
+    def construct_yaml_map(self, node):  # type: ignore[override]
+        # SafeLoader builds every mapping inside a document as a plain dict (construct_yaml_map),
+        # never through construct_mapping's return value: build a LineDict here so nested
+        # mappings (services, hours …) know their line too.
+        data = LineDict()
+        data.line = node.start_mark.line + 1
+        yield data
+        data.update(self.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
+
 
 @dataclass(frozen=True)
 class ContentProblem:
