@@ -4,7 +4,10 @@ from __future__ import annotations
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug import exceptions as http_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from . import domain
 
 # Translators: titles and explanations of error pages a visitor may see.
 MESSAGES = {
@@ -57,6 +60,9 @@ def _server_error(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    # Domain errors from services become the same pages as their HTTP counterparts.
+    app.register_error_handler(domain.NotFound, lambda error: _http_error(http_errors.NotFound()))
+    app.register_error_handler(domain.NotAllowed, lambda error: _http_error(http_errors.Forbidden()))
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

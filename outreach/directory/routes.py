@@ -1,9 +1,11 @@
-"""Public directory pages. Views parse, call one service, and render."""
+"""Public directory pages. Views parse, call one service, and render.
+
+A service raising :class:`outreach.domain.NotFound` becomes the 404 page (see outreach/errors.py).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from ..domain import NotFound
 from ..i18n.locales import negotiate
 from ..i18n.setup import current_locale, locale_codes
 from ..search.forms import filter_choices, page_args, search_form_from
@@ -30,10 +32,7 @@ def home():
 
 @bp.get("/categories/<code>")
 def category(code: str):
-    try:
-        term = services.get_category(code)
-    except NotFound:
-        abort(404)
+    term = services.get_category(code)
     page = services.page_number(request.args.get("page"))
     results = services.services_in_category(term, page)
     if page > results.pages:
@@ -43,20 +42,12 @@ def category(code: str):
 
 @bp.get("/services/<service_id>")
 def service(service_id: str):
-    try:
-        item = services.get_service(service_id)
-    except NotFound:
-        abort(404)
-    return render_template("directory/service.html", service=item)
+    return render_template("directory/service.html", service=services.get_service(service_id))
 
 
 @bp.get("/organizations/<organization_id>")
 def organization(organization_id: str):
-    try:
-        item = services.get_organization(organization_id)
-    except NotFound:
-        abort(404)
-    return render_template("directory/organization.html", organization=item)
+    return render_template("directory/organization.html", organization=services.get_organization(organization_id))
 
 
 @bp.get("/search")
