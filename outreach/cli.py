@@ -38,8 +38,7 @@ def _has_listings() -> bool:
 @click.option("--if-changed", is_flag=True, help="Skip when the files are unchanged since the last load.")
 def content_load(path: Path | None, if_changed: bool) -> None:
     """Validate and load the seed content (re-running updates in place)."""
-    from .directory.content_files import ContentError
-    from .directory.seed import content_checksum, load_content
+    from .directory.seed import ContentError, content_checksum, load_content
     from .search.services import reindex
 
     root = path or Path(current_app.config["CONTENT_DIR"])

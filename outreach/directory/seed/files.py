@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .models import LOCATION_TYPES, PHONE_TYPES, SERVICE_STATUSES, WEEKDAYS
+from ..models import LOCATION_TYPES, PHONE_TYPES, SERVICE_STATUSES, WEEKDAYS
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,118}$")
 LOCALE_CODE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
