@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Search benchmark: our search (through the Flask app, full page render) against SQLite FTS5.
 
-    .venv/bin/python bench/search_bench.py [--listings 50000] [--queries 300]
+    .venv/bin/python bench/search_bench.py [--listings 50000] [--queries 300] [--backend whoosh|tantivy]
+
+Without --backend, both engines run one after the other, each in a process of its own (so each
+gets its own peak-memory figure), and both figure sets are printed.
 
 Generates a synthetic directory (English, Spanish, Vietnamese, Chinese and Arabic text), loads it,
 builds the index (prints seconds and MB), then runs a fixed mix of queries through the app's test
@@ -16,6 +19,7 @@ import random
 import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -156,24 +160,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listings", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--backend", choices=("whoosh", "tantivy"), help="one engine (default: both, one after the other)")
     args = parser.parse_args()
+    if args.backend is None:
+        for backend in ("whoosh", "tantivy"):
+            print(f"== {backend} ==", flush=True)
+            subprocess.run([sys.executable, __file__, "--listings", str(args.listings), "--queries", str(args.queries),
+                            "--backend", backend], check=False)
+        return
+    run(args.listings, args.queries, args.backend)
 
+
+def run(listings: int, queries: int, backend: str) -> None:
     from flask_migrate import upgrade
 
     from outreach import create_app
 
     work = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
-    app = create_app({"INSTANCE_PATH": str(work), "SECRET_KEY": "bench", "PAGE_SIZE": 20})
+    app = create_app({"INSTANCE_PATH": str(work), "SECRET_KEY": "bench", "PAGE_SIZE": 20, "SEARCH_BACKEND": backend})
     with app.app_context():
         upgrade()
     runner = app.test_cli_runner()
     runner.invoke(args=["outreach", "geo", "load"])
     runner.invoke(args=["outreach", "content", "load"])  # taxonomy (and the demo listings)
 
-    corpus = build_corpus(args.listings)
+    corpus = build_corpus(listings)
     started = time.perf_counter()
     load_into_app(app, corpus)
-    print(f"listings: {args.listings:,}  loaded into the database in {time.perf_counter() - started:.1f} s")
+    print(f"backend: {backend}  listings: {listings:,}  loaded into the database in {time.perf_counter() - started:.1f} s")
 
     from outreach.search.services import reindex
 
@@ -181,10 +195,10 @@ def main() -> None:
     with app.app_context():
         count = reindex(timeout=600)
     build = time.perf_counter() - started
-    print(f"index build: {count:,} documents in {build:.1f} s, {folder_mb(Path(app.config['SEARCH_INDEX_DIR'])):.1f} MB on disk")
+    print(f"index build ({backend}): {count:,} documents in {build:.1f} s, {folder_mb(Path(app.config['SEARCH_INDEX_DIR'])):.1f} MB on disk")
 
     rng = random.Random(11)
-    urls, words = query_mix(rng, args.queries)
+    urls, words = query_mix(rng, queries)
     client = app.test_client()
     for url in urls[:10]:  # warm the long-lived searcher and caches
         client.get(url)
@@ -195,7 +209,7 @@ def main() -> None:
         timings.append((time.perf_counter() - started) * 1000)
         errors += response.status_code != 200
     ours_p50, ours_p95 = percentile(timings, 50), percentile(timings, 95)
-    print(f"ours (Flask page render, {len(urls)} queries): p50 {ours_p50:.1f} ms  p95 {ours_p95:.1f} ms  errors {errors}")
+    print(f"ours ({backend}, Flask page render, {len(urls)} queries): p50 {ours_p50:.1f} ms  p95 {ours_p95:.1f} ms  errors {errors}")
 
     fts = sqlite3.connect(":memory:")
     fts.execute("CREATE VIRTUAL TABLE doc USING fts5(name, description, name_x, description_x, tokenize='unicode61 remove_diacritics 2')")

@@ -161,6 +161,7 @@ class _Snapshot:
         self.schedules: dict[str, list] = {}
         self.open_ids: frozenset[str] = frozenset()
         self.open_minute: int = -1
+        self.remote: set[str] | None = None  # searchable services with no place, computed on first use
 
 
 _snapshots: dict[int, _Snapshot] = {}
@@ -188,6 +189,7 @@ def _snapshot() -> _Snapshot:
                 points.setdefault(service_id, []).append(point)
             snap.points = points
             snap.wide = set(db.session.scalars(select(ServiceArea.service_id).where(ServiceArea.extent_type.in_(WIDE_AREAS))))
+            snap.remote = None
             schedules: dict[str, list] = {}
             rule_rows = db.session.execute(
                 select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at, Schedule.timezone_name,
@@ -339,9 +341,15 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
 
 
 def _remote_ids(snapshot: _Snapshot) -> set[str]:
-    """Services with no place at all: phone, online, or statewide lines."""
-    with_place = set(snapshot.points)
-    return {i for i in db.session.scalars(select(Service.id).where(Service.status.in_(SEARCHABLE_STATUSES))) if i not in with_place}
+    """Services with no place at all: phone, online, or statewide lines (kept with the snapshot:
+    a status change writes an outbox row, which gives the snapshot a new version)."""
+    remote = snapshot.remote
+    if remote is None:
+        with_place = snapshot.points
+        remote = {i for i in db.session.scalars(select(Service.id).where(Service.status.in_(SEARCHABLE_STATUSES)))
+                  if i not in with_place}
+        snapshot.remote = remote
+    return remote
 
 
 def _by_name(ids: list[str]) -> list[str]:

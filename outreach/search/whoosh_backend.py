@@ -418,6 +418,21 @@ class WhooshBackend:
             out.append(word)
         return " ".join(out) if changed else None
 
+    def doc_frequency(self, field: str, text: str) -> int:
+        """How many documents hold ``text`` (already analyzed) in ``field``."""
+        searcher = self._current_searcher()
+        if searcher is None:
+            return 0
+        with self._lock:
+            return searcher.reader().doc_frequency(field, text)
+
+    def doc_count(self) -> int:
+        searcher = self._current_searcher()
+        if searcher is None:
+            return 0
+        with self._lock:
+            return searcher.reader().doc_count()
+
     def check(self, expected: Mapping[str, str]) -> IndexReport:
         searcher = self._current_searcher()
         if searcher is None:
