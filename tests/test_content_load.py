@@ -308,7 +308,7 @@ def test_english_only_text_falls_back_marked_as_english(app, runner, tmp_path):
     assert load(runner, root).exit_code == 0
     page = app.test_client().get(f"/es/services/{id_for_slug('service', 'alpha-naloxone')}").get_data(as_text=True)
     # The location name has no Spanish text: shown in English, marked as English for screen readers.
-    assert '<span lang="en">Alpha drop-in</span>' in page or '<h3 lang="en">Alpha drop-in</h3>' in page
+    assert '<span lang="en" dir="auto">Alpha drop-in</span>' in page or '<h3 lang="en" dir="auto">Alpha drop-in</h3>' in page
 
 
 # -- malformed content: reported with file and line, nothing loaded -----------------------------

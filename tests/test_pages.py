@@ -196,7 +196,7 @@ def test_spanish_detail_page(app, client, full_service):
     html = client.get(f"/es/services/{full_service}").get_data(as_text=True)
     assert '<html lang="es"' in html
     # The listing has no Spanish name yet: the English one is shown and marked as English.
-    assert 'lang="en">Naloxone kits and training<' in html
+    assert 'lang="en" dir="auto">Naloxone kits and training<' in html
     assert json_ld(html)["url"].endswith(f"/es/services/{full_service}")
 
 

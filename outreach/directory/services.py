@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Generic, Sequence, TypeVar
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from ..domain import NotFound
 from ..extensions import db
-from .models import Attribute, Language, Organization, Service, Taxonomy, TaxonomyTerm
+from .models import Attribute, Language, Organization, Service, TaxonomyTerm
 
 T = TypeVar("T")
 VISIBLE_STATUSES = ("active", "temporarily closed")
@@ -50,21 +51,33 @@ def page_number(raw: str | None) -> int:
     return min(max(value, 1), 10_000)
 
 
+def all_terms() -> list[TaxonomyTerm]:
+    """Every taxonomy term with its translations, children and taxonomy, in three queries per request.
+
+    Pages touch the taxonomy many times (tiles, filters, card tags); loading it once keeps that
+    from turning into a query per term.
+    """
+    if "outreach_terms" not in g:
+        statement = select(TaxonomyTerm).options(
+            joinedload(TaxonomyTerm.taxonomy),
+            selectinload(TaxonomyTerm.translations),
+            selectinload(TaxonomyTerm.children),
+        ).order_by(TaxonomyTerm.position)
+        g.outreach_terms = list(db.session.scalars(statement).unique())
+    return g.outreach_terms
+
+
+def _categories() -> list[TaxonomyTerm]:
+    return [term for term in all_terms() if term.taxonomy.name == "categories"]
+
+
 def category_tree() -> list[TaxonomyTerm]:
     """Top-level categories in display order, children loaded."""
-    statement = (
-        select(TaxonomyTerm)
-        .join(Taxonomy)
-        .where(Taxonomy.name == "categories", TaxonomyTerm.parent_id.is_(None))
-        .order_by(TaxonomyTerm.position)
-    )
-    return list(db.session.scalars(statement))
+    return [term for term in _categories() if term.parent_id is None]
 
 
 def category_codes() -> set[str]:
-    return set(
-        db.session.scalars(select(TaxonomyTerm.code).join(Taxonomy).where(Taxonomy.name == "categories"))
-    )
+    return {term.code for term in _categories()}
 
 
 def spoken_language_codes() -> set[str]:
@@ -73,12 +86,10 @@ def spoken_language_codes() -> set[str]:
 
 
 def get_category(code: str) -> TaxonomyTerm:
-    term = db.session.scalar(
-        select(TaxonomyTerm).join(Taxonomy).where(Taxonomy.name == "categories", TaxonomyTerm.code == code)
-    )
-    if term is None:
-        raise NotFound(code)
-    return term
+    for term in _categories():
+        if term.code == code:
+            return term
+    raise NotFound(code)
 
 
 def _term_ids(term: TaxonomyTerm) -> list[str]:
@@ -99,7 +110,9 @@ def services_in_category(term: TaxonomyTerm, page: int) -> Page[Service]:
     )
     base = select(Service).where(Service.id.in_(matching), Service.status.in_(VISIBLE_STATUSES))
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    items = db.session.scalars(base.order_by(Service.name).limit(per_page).offset((page - 1) * per_page)).all()
+    items = db.session.scalars(
+        base.options(*CARD_LOADING).order_by(Service.name).limit(per_page).offset((page - 1) * per_page)
+    ).all()
     return Page(items, total, page, per_page)
 
 
@@ -121,11 +134,26 @@ def _looks_like_id(value: str) -> bool:
     return len(value) == 36 and all(ch in "0123456789abcdef-" for ch in value)
 
 
+# What a result card shows, loaded in a few set-based queries; everything else only if touched.
+CARD_LOADING = (
+    joinedload(Service.organization).selectinload(Organization.translations),
+    joinedload(Service.organization).selectinload(Organization.phones),
+    selectinload(Service.translations),
+    selectinload(Service.phones).lazyload("*"),
+    selectinload(Service.languages),
+    selectinload(Service.attributes),
+    selectinload(Service.schedules).lazyload("*"),
+    selectinload(Service.service_at_locations).lazyload("*"),
+    lazyload("*"),
+)
+
+
 def services_by_ids(ids: Sequence[str]) -> list[Service]:
     """Hydrate search hits from the database, in the order the search engine ranked them."""
     if not ids:
         return []
-    found = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(ids)))}
+    statement = select(Service).where(Service.id.in_(ids)).options(*CARD_LOADING)
+    found = {s.id: s for s in db.session.scalars(statement)}
     return [found[i] for i in ids if i in found and found[i].status in VISIBLE_STATUSES]
 
 
