@@ -1,6 +1,7 @@
 """Search use cases: keep the index in step with the database, and answer a resident's search."""
 from __future__ import annotations
 
+import math
 import re
 import threading
 
@@ -162,6 +163,28 @@ class _Snapshot:
         self.open_ids: frozenset[str] = frozenset()
         self.open_minute: int = -1
         self.remote: set[str] | None = None  # searchable services with no place, computed on first use
+        # (latitude, longitude, radius) -> {service id: miles}: residents ask about few distinct places.
+        self.nearby: dict[tuple[float, float, int], dict[str, float]] = {}
+
+    def within(self, point: Point, radius: int) -> dict[str, float]:
+        key = (round(point.latitude, 5), round(point.longitude, 5), radius)
+        found = self.nearby.get(key)
+        if found is None:
+            # A bounding box first (cheap), then the great-circle distance for what falls inside it.
+            lat_span = radius / 69.0
+            lon_span = radius / max(1.0, 69.17 * math.cos(math.radians(point.latitude)))
+            found = {}
+            for service_id, points in self.points.items():
+                close = [p for p in points if abs(p.latitude - point.latitude) <= lat_span
+                         and abs(p.longitude - point.longitude) <= lon_span]
+                if close:
+                    distance = min(distance_miles(point, p) for p in close)
+                    if distance <= radius:
+                        found[service_id] = distance
+            if len(self.nearby) >= 512:
+                self.nearby.clear()
+            self.nearby[key] = found
+        return found
 
 
 _snapshots: dict[int, _Snapshot] = {}
@@ -199,6 +222,7 @@ def _snapshot() -> _Snapshot:
                 schedules.setdefault(service_id, []).append(hours.WeeklyRule(*rule))
             snap.schedules = schedules
             snap.open_minute = -1
+            snap.nearby = {}
             snap.version = version
         current = now()
         minute = int(current.timestamp() // 60)
@@ -307,11 +331,8 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
     restrict: set[str] | None = set(snapshot.open_ids) if form.open_now else None
     local: set[str] = set()
     if outcome.place:
-        for service_id, points in snapshot.points.items():
-            distance = min(distance_miles(outcome.place.point, p) for p in points)
-            if distance <= form.radius:
-                outcome.distances[service_id] = distance
-                local.add(service_id)
+        outcome.distances = dict(snapshot.within(outcome.place.point, form.radius))
+        local = set(outcome.distances)
         nearby_or_wide = local | snapshot.wide | _remote_ids(snapshot)
         restrict = nearby_or_wide if restrict is None else restrict & nearby_or_wide
     query = SearchQuery(
