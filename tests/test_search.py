@@ -336,8 +336,10 @@ def test_every_filter_count_matches_the_results_when_applied(demo_client, query)
 def test_counts_are_zero_where_nothing_matches(demo_client):
     body = search(demo_client, q="methadone")
     counts = facet_counts(body)
-    assert counts[("language", "ar")] == 0
-    assert "No services matched" in search(demo_client, q="methadone", language="ar")
+    empty = [value for (param, value), count in counts.items() if param == "language" and count == 0]
+    assert empty, "some spoken language should have no methadone listing in the demo content"
+    for value in empty:
+        assert "No services matched" in search(demo_client, q="methadone", language=value)
 
 
 @pytest.mark.parametrize(("param", "value", "check"), [

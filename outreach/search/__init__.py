@@ -5,7 +5,14 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from .backend import IndexBusy, IndexReport, SearchBackend, SearchDocument, SearchHits, SearchQuery
+from .backend import (
+    IndexBusy,
+    IndexReport,
+    SearchBackend,
+    SearchDocument,
+    SearchHits,
+    SearchQuery,
+)
 from .synonyms import SynonymStore
 
 __all__ = ["IndexBusy", "IndexReport", "SearchBackend", "SearchDocument", "SearchHits", "SearchQuery", "backend", "init_app"]

@@ -10,7 +10,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
 from whoosh.support.charset import accent_map
 
 # Languages the directory may hold text in (UI locales and listing languages alike).

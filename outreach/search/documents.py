@@ -10,7 +10,15 @@ from typing import Iterable, Iterator
 
 from sqlalchemy import select
 
-from ..directory.models import Attribute, Language, Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from ..directory.models import (
+    Attribute,
+    Language,
+    Organization,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
 from ..extensions import db
 from ..i18n.models import TranslatedText
 from .backend import SearchDocument

@@ -1,27 +1,42 @@
-"""Search use cases: keep the index in step with the database, and answer a resident's search."""
+"""Answering a resident's search: words, filters, place and distance, then the page of listings."""
 from __future__ import annotations
 
 import math
-import re
 import threading
-
 from dataclasses import dataclass, field
-
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..directory import hours
-from ..directory.models import Address, Location, Schedule, Service, ServiceArea, ServiceAtLocation
+from ..directory.models import (
+    Address,
+    Location,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+)
 from ..directory.services import Page, now, services_by_ids
 from ..extensions import db
 from ..geo.services import Point, distance_miles, locate_zip
 from ..i18n.models import TranslatedText
 from . import backend, synonym_store
-from .backend import AGE_GROUPS, IndexBusy, IndexReport, SearchHits, SearchQuery
-from .documents import SEARCHABLE_STATUSES, documents
-from .models import SearchCount, SearchOutbox
-from .outbox import Position, advance, latest_outbox_id, pending_rows
+from .backend import AGE_GROUPS, SearchHits, SearchQuery
+from .documents import SEARCHABLE_STATUSES
+
+# check_index … town_names are re-exported: the CLI and tests reach them through this module.
+from .indexing import check_index, ensure_index, freshen, prune_outbox, reindex, sync  # noqa: F401
+from .models import SearchCount
+from .outbox import latest_outbox_id
+from .places import (  # noqa: F401
+    NEAR_IN_TEXT,
+    Place,
+    PlaceNotFound,
+    resolve_place,
+    split_place,
+    town_names,
+)
 
 MAX_QUERY_LENGTH = 200
 RADIUS_CHOICES = (2, 5, 10, 25, 50)
@@ -29,126 +44,6 @@ DEFAULT_RADIUS = 10
 COST_CODES = ("free", "sliding-scale", "accepts-insurance")
 FLAG_CODES = ("walk-in", "no-id-required", "remote-only")
 WIDE_AREAS = ("state", "nationwide")
-NEAR_IN_TEXT = re.compile(r"(?:^|\s)(?:near|cerca de)\s+\S", re.IGNORECASE)  # unlike "in"/"en", always a place
-PLACE_IN_TEXT = re.compile(r"(?:^|\s)(?:near|in|cerca de|en)\s+(\d{5}|[^\d\s][\w .'-]*)$|(?:^|\s)(\d{5})$", re.IGNORECASE)
-
-
-# -- keeping the index in step ---------------------------------------------------------------------
-
-
-def _rebuild_locked() -> int:
-    engine = backend()
-    latest = latest_outbox_id()
-    count = engine.reindex(documents())
-    recent = db.session.scalars(select(SearchOutbox.id).where(SearchOutbox.id > latest - 2000, SearchOutbox.id <= latest))
-    Position(latest, tuple(recent)).write(engine.state_dir)
-    return count
-
-
-def reindex(timeout: float = 60.0) -> int:
-    """Rebuild the whole index from the database (``flask outreach search reindex``)."""
-    with backend().sync_lock(timeout):
-        return _rebuild_locked()
-
-
-def sync(timeout: float = 5.0) -> int:
-    """Apply outbox rows this index has not seen. Returns how many services were (re)indexed.
-
-    Raises :class:`IndexBusy` when another process is applying them right now.
-    """
-    engine = backend()
-    with engine.sync_lock(timeout):
-        if not engine.exists():
-            return _rebuild_locked()
-        position = Position.read(engine.state_dir)
-        rows = pending_rows(position)
-        if not rows:
-            return 0
-        ids = {service_id for _row, service_id in rows}
-        if None in ids or position.last_id == 0 and latest_outbox_id() > len(rows):
-            return _rebuild_locked()
-        docs = list(documents(ids))
-        engine.index(docs, removed_ids=ids - {d.service_id for d in docs})
-        advance(position, [row for row, _ in rows]).write(engine.state_dir)
-        return len(docs)
-
-
-def ensure_index() -> bool:
-    """Build the index when it is missing (first start, or deleted). Returns True if it was built."""
-    if backend().exists():
-        return False
-    reindex()
-    return True
-
-
-def prune_outbox(keep_days: int = 7) -> int:
-    from datetime import timedelta
-
-    cutoff = now() - timedelta(days=keep_days)
-    rows = db.session.query(SearchOutbox).filter(SearchOutbox.created_at < cutoff).delete()
-    db.session.commit()
-    return rows
-
-
-def check_index() -> IndexReport:
-    return backend().check({document.service_id: document.version for document in documents()})
-
-
-def _freshen() -> str | None:
-    """Before answering: catch up with other processes' edits. Returns a notice if the index is unusable."""
-    engine = backend()
-    try:
-        if not engine.exists() or latest_outbox_id() > Position.read(engine.state_dir).last_id:
-            sync(timeout=0.5)
-    except IndexBusy:
-        if not engine.exists():
-            return "rebuilding"
-    return None
-
-
-# -- places ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Place:
-    label: str
-    point: Point
-
-
-class PlaceNotFound(Exception):
-    def __init__(self, text: str, is_zip: bool):
-        self.text, self.is_zip = text, is_zip
-
-
-def split_place(text: str) -> tuple[str, str]:
-    """"aa meetings near 97201" → ("aa meetings", "97201")."""
-    match = PLACE_IN_TEXT.search(text.strip())
-    if not match:
-        return text, ""
-    place = (match.group(1) or match.group(2) or "").strip()
-    return text[: match.start()].strip(), place
-
-
-def town_names() -> list[str]:
-    return sorted({city for city in db.session.scalars(select(Address.city).distinct()) if city})
-
-
-def resolve_place(text: str) -> Place:
-    text = " ".join(text.split())[:80]
-    if re.fullmatch(r"\d{5}(-\d{4})?", text):
-        point = locate_zip(text)
-        if point is None:
-            raise PlaceNotFound(text, True)
-        return Place(text[:5], point)
-    rows = db.session.execute(
-        select(func.avg(Location.latitude), func.avg(Location.longitude))
-        .join(Address, Address.location_id == Location.id)
-        .where(func.lower(Address.city) == text.lower(), Location.latitude.is_not(None))
-    ).one()
-    if rows[0] is None:
-        raise PlaceNotFound(text, False)
-    city = db.session.scalar(select(Address.city).where(func.lower(Address.city) == text.lower()).limit(1))
-    return Place(city or text, Point(rows[0], rows[1]))
 
 
 class _Snapshot:
@@ -324,7 +219,7 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
             else:
                 outcome.place_error = error
                 return outcome
-    outcome.notice = _freshen()
+    outcome.notice = freshen()
     if outcome.notice:
         return _database_fallback(outcome, text, locale, per_page)
     snapshot = _snapshot()

@@ -32,11 +32,24 @@ from typing import Iterable, Iterator, Mapping
 import tantivy
 from tantivy import Occur
 from tantivy import Query as TQ
-
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from .analysis import CONTENT_LOCALES, analyzer_for, plain_analyzer, tokens, without_stop_words
-from .backend import AGE_GROUPS, FACET_FIELDS, IndexBusy, IndexReport, SearchDocument, SearchHits, SearchQuery
+from .analysis import (
+    CONTENT_LOCALES,
+    analyzer_for,
+    plain_analyzer,
+    tokens,
+    without_stop_words,
+)
+from .backend import (
+    AGE_GROUPS,
+    FACET_FIELDS,
+    IndexBusy,
+    IndexReport,
+    SearchDocument,
+    SearchHits,
+    SearchQuery,
+)
 from .synonyms import SynonymTable
 
 TEXT_FIELDS = ("name", "text")

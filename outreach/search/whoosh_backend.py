@@ -22,8 +22,22 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.query import And, Every, FuzzyTerm, NumericRange, Or, Prefix, Query, Term
 
-from .analysis import CONTENT_LOCALES, analyzer_for, plain_analyzer, tokens, without_stop_words
-from .backend import AGE_GROUPS, FACET_FIELDS, IndexBusy, IndexReport, SearchDocument, SearchHits, SearchQuery
+from .analysis import (
+    CONTENT_LOCALES,
+    analyzer_for,
+    plain_analyzer,
+    tokens,
+    without_stop_words,
+)
+from .backend import (
+    AGE_GROUPS,
+    FACET_FIELDS,
+    IndexBusy,
+    IndexReport,
+    SearchDocument,
+    SearchHits,
+    SearchQuery,
+)
 from .synonyms import SynonymTable
 
 # Per locale: "name" (the service's name, boosted) and "text" (name, organization, category and
