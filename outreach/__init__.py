@@ -64,6 +64,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     templating.init_app(app)
 
+    from .api.routes import bp as api_bp  # the read-only HSDS 3.0 API under /api/
+
+    app.register_blueprint(api_bp)
+
     from . import errors
 
     errors.init_app(app)

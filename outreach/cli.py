@@ -133,3 +133,23 @@ def geo_load(path: Path | None, if_empty: bool) -> None:
         click.echo(f"Nothing was loaded from {source}: {error}", err=True)
         sys.exit(1)
     click.echo(f"Loaded {count} ZIP centroids.")
+
+
+hsds_cli = AppGroup("hsds", help="Open Referral HSDS 3.0 data exchange.")
+outreach_cli.add_command(hsds_cli)
+
+
+@hsds_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "datapackage"]), default="json", show_default=True,
+              help="json: fully nested services and organizations; datapackage: datapackage.json and CSVs.")
+@click.option("--lang", default=None, help="Write text in this locale (falling back to the source text).")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def hsds_export(fmt: str, lang: str | None, directory: Path) -> None:
+    """Write the directory as an HSDS 3.0 package into DIRECTORY (confidential addresses left out)."""
+    from .interop.export import export
+
+    if lang is not None and lang not in current_app.config["LOCALES"]:
+        raise click.BadParameter(f"must be one of {', '.join(current_app.config['LOCALES'])}", param_hint="--lang")
+    counts = export(directory, fmt, lang)
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    click.echo(f"Wrote an HSDS 3.0 {fmt} package to {directory}: {summary or 'no records'}.")

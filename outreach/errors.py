@@ -8,6 +8,7 @@ from werkzeug import exceptions as http_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import domain
+from .api.errors import is_api_request, json_error
 
 # Translators: titles and explanations of error pages a visitor may see.
 MESSAGES = {
@@ -39,6 +40,9 @@ def render_error(code: int, title, explanation):
 
 def _http_error(error: HTTPException):
     code = error.code or 500
+    if is_api_request():  # the API answers in JSON, never with an HTML page
+        headers = {"Allow": ", ".join(error.valid_methods)} if code == 405 and getattr(error, "valid_methods", None) else None
+        return json_error(code, headers=headers)
     title, explanation = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
     response, status = render_error(code, title, explanation)
     if code == 405 and getattr(error, "valid_methods", None):
@@ -47,6 +51,8 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
+    if is_api_request():
+        return json_error(400)
     return render_error(400, *CSRF_MESSAGE)
 
 
@@ -56,6 +62,8 @@ def _server_error(error: Exception):
         current_app.logger.error(
             "Unhandled error on %s %s", request.method, request.path, exc_info=getattr(error, "original_exception", None) or error
         )
+    if is_api_request():
+        return json_error(500)
     return render_error(500, *MESSAGES[500])
 
 
