@@ -60,13 +60,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp)
 
-    from . import templating
+    # Anonymous help requests (resident pages and the organization inbox), rate-limited.
+    from . import help as help_requests
+    from . import ratelimit
 
-    templating.init_app(app)
+    ratelimit.init_app(app)
+    help_requests.init_app(app)
 
     from .api.routes import bp as api_bp  # the read-only HSDS 3.0 API under /api/
 
     app.register_blueprint(api_bp)
+
+    from . import templating
+
+    templating.init_app(app)
 
     from . import errors
 

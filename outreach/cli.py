@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .accounts.cli import accounts_cli
+from .help.cli import help_cli
 from .i18n.cli import i18n_cli
 
 outreach_cli = AppGroup("outreach", help="Outreach maintenance commands.")
@@ -18,6 +19,7 @@ outreach_cli.add_command(content_cli)
 outreach_cli.add_command(search_cli)
 outreach_cli.add_command(i18n_cli)
 outreach_cli.add_command(accounts_cli)
+outreach_cli.add_command(help_cli)
 
 
 def _checksum_file() -> Path:

@@ -61,6 +61,23 @@ class Settings:
     PASSWORD_HASH_TIME_COST: int = 3
     # Allows `flask outreach accounts demo` to create the publicly documented demo staff accounts.
     DEMO_ACCOUNTS: bool = False
+    # Help requests expire this many days after their last activity (the steward may set 30–180);
+    # organizations are warned HELP_WARN_DAYS before. `flask outreach help purge` deletes them (daily).
+    HELP_RETENTION_DAYS: int = 90
+    HELP_WARN_DAYS: int = 7
+    # Rate limits per client (an HMAC of the address that changes daily, see outreach/ratelimit.py):
+    # help requests sent, and wrong receipts typed on "Check on my request".
+    HELP_SUBMIT_LIMIT: str = "5 per hour"
+    HELP_RECEIPT_LIMIT: str = "10 per hour"
+    # Outgoing e-mail (notifications that a help request is waiting); empty host sends nothing.
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_STARTTLS: bool = False
+    SMTP_FROM: str = "outreach@localhost"
+    # The site's public address, for links in e-mails (e.g. https://outreach.example.org).
+    SITE_URL: str = "http://127.0.0.1:5000"
     # Extra keys passed straight to app.config (tests use this).
     EXTRA: Mapping[str, Any] = field(default_factory=dict)
 
@@ -129,6 +146,8 @@ def load_settings(
     settings = Settings(**values)
     if not settings.LOCALES:
         raise ValueError("OUTREACH_LOCALES must name at least one locale")
+    if not 30 <= settings.HELP_RETENTION_DAYS <= 180:
+        raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
     if settings.SEARCH_BACKEND not in SEARCH_BACKENDS:
         raise ValueError(f"OUTREACH_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {settings.SEARCH_BACKEND!r}")
     return settings

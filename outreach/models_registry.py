@@ -5,3 +5,4 @@ from .geo import models as geo_models  # noqa: F401
 from .search import models as search_models  # noqa: F401
 from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
+from .help import models as help_models  # noqa: F401

@@ -24,9 +24,23 @@ ALLOWED = {
     "accounts.organization": {"member_a", "steward", "reviewer"},
     "accounts.invite": {"steward"},
     "audit.log": {"steward"},
+    # Help requests: members of the receiving organization only; stewards and police never (no escrow).
+    "help_staff.inbox": {"member_a", "member_b"},
+    "help_staff.organization_keys": {"member_a"},
+    "help_staff.set_up": {"member_a"},
+    "help_staff.grant": {"member_a"},
+    "help_staff.restore": {"member_a"},
+    "help_staff.request_detail": {"member_a"},
+    "help_staff.read": {"member_a"},
+    "help_staff.reply": {"member_a"},
+    "help_staff.status": {"member_a"},
+    "help_staff.forward": {"member_a"},
+    "help_staff.delete": {"member_a"},
 }
+HELP_ENDPOINTS = {endpoint for endpoint in ALLOWED if endpoint.startswith("help_staff.")}
 # Allowed by role but not for this organization: an existing, real id still gives 404.
-NOT_FOUND = {("accounts.organization", "member_b")}
+NOT_FOUND = {("accounts.organization", "member_b")} | {
+    (endpoint, "member_b") for endpoint in HELP_ENDPOINTS if endpoint != "help_staff.inbox"}
 
 
 @pytest.fixture
@@ -43,11 +57,28 @@ def world(staff_app, clock):
             "reviewer": make_staff("reviewer@example.org", [{"role": "reviewer"}]),
             "steward": make_staff("steward@example.org", [{"role": "steward"}]),
         }
+        ids["request_id"] = _help_request_for(org_a.id, people["member_a"])
     clients = {"anonymous": staff_app.test_client()}
     for name, staff in people.items():
         clients[name] = staff_app.test_client()
         sign_in(clients[name], staff, clock)
     return ids, people, clients
+
+
+def _help_request_for(organization_id: str, member) -> str:
+    """Organization A's keys, routing rule and one real help request (its id)."""
+    from outreach.help import keys, services
+    from outreach.help.models import RoutingRule
+
+    user = db.session.get(User, member.id)
+    keys.ensure_member_key(user, member.password)
+    db.session.commit()
+    keys.set_up_organization(user, organization_id, member.password)
+    db.session.add(RoutingRule(organization_id=organization_id, is_coordinator=True, categories=[], areas=[],
+                               languages=[], is_accepting=True, last_assignment=0))
+    db.session.commit()
+    request, _receipt = services.submit(services.Submission(categories=[], area="", language="en", message="Help"))
+    return request.id
 
 
 def staff_rules(app):
@@ -99,6 +130,7 @@ def test_route_by_role_matrix(staff_app, world, clock):
         assert clients[persona].post("/staff/logout").status_code == 302
         assert clients[persona].get("/staff/").status_code == 302
     assert checked >= 6 * 6
+    assert HELP_ENDPOINTS <= {rule.endpoint for rule in staff_rules(staff_app)}
 
 
 def test_member_of_b_gets_404_for_a_with_the_database_unchanged(staff_app, world):

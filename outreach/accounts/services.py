@@ -67,6 +67,15 @@ class LoginFailed(AccountError):
 # -- helpers ------------------------------------------------------------------------------------------
 
 
+def _help_keys():
+    """The help feature's key wrapping (outreach/help/keys.py): a member's personal key is wrapped under
+    their password, so every place a password is set or checked hands it on. Imported late: help
+    imports the accounts models."""
+    from ..help import keys
+
+    return keys
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -205,6 +214,7 @@ def accept_invitation(token: str, password: str, display_name: str) -> User:
     user.password_changed_at = clock.now()
     for grant in invitation.roles:
         _grant(user, grant["role"], grant.get("organization_id"), None)
+    _help_keys().replace_member_key(user, password)  # the old password is unknown: a new member key
     invitation.used_at = clock.now()
     record("invitation_accepted", actor=user, target_type="invitation", target_id=invitation.id,
            changes={"account_created": created})
@@ -253,6 +263,8 @@ def check_password(email: str, password: str) -> User:
         user.password_hash = passwords.hash_password(password)
         record("password_rehashed", actor=user, target_type="user", target_id=user.id)
         db.session.commit()
+    _help_keys().ensure_member_key(user, password)  # organization members only; the password is at hand
+    db.session.commit()
     return user
 
 
@@ -366,6 +378,7 @@ def change_password(user: User, current: str, new: str) -> int:
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = clock.now()
     user.session_epoch = (user.session_epoch or 1) + 1
+    _help_keys().rewrap_member_key(user, current, new)
     record("password_changed", actor=user, target_type="user", target_id=user.id)
     db.session.commit()
     return user.session_epoch

@@ -28,6 +28,9 @@ PAGES = {
     "service-phone-only": ("services/{phone_only_service}", 200),
     "organization": ("organizations/{organization}", 200),
     "not-found": ("no-such-page", 404),
+    "help-start": ("help/", 200),
+    "help-ask": ("help/ask", 200),
+    "help-check": ("help/check", 200),
 }
 SEED_FIELDS = ("paginated_category", "hours_service", "phone_only_service", "organization")
 

@@ -1,0 +1,122 @@
+"""Help forms, for residents and for organization members. Only these fields are ever read."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..accounts.forms import choice
+from .models import STATUSES
+from .services import MESSAGE_LIMIT
+
+PHONE = re.compile(r"^[0-9+()\-.\s]{7,30}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Translators: the status of a help request, shown to the resident and to the organization.
+STATUS_LABELS = {
+    "new": _l("New"),
+    "seen": _l("Read by the organization"),
+    "contacted": _l("The organization has answered"),
+    "accepted": _l("Accepted"),
+    "waitlisted": _l("On a waiting list"),
+    "declined": _l("The organization cannot help with this"),
+    "closed": _l("Closed"),
+}
+CONTACT_LABELS = {
+    "receipt": _l("I will check back here with my receipt"),
+    "phone": _l("Call or text me"),
+    "email": _l("E-mail me"),
+}
+
+
+class HelpRequestForm(FlaskForm):
+    categories = SelectMultipleField(_l("What do you need help with? (optional)"), choices=[],
+                                     widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                     validators=[Optional()], validate_choice=True)
+    area = StringField(_l("Your ZIP code or town (optional)"), validators=[Optional(), Length(max=60)])
+    language = RadioField(_l("Which language should they answer in?"), choices=[],
+                          validators=[DataRequired(_l("Choose a language."))])
+    message = TextAreaField(_l("Your message (optional)"), validators=[
+        Optional(), Length(max=MESSAGE_LIMIT, message=_l("Your message must be 5,000 characters or fewer."))])
+    contact_method = RadioField(_l("How should they reach you?"), default="receipt",
+                                choices=[choice(k, v) for k, v in CONTACT_LABELS.items()],
+                                validators=[DataRequired(_l("Choose how they should reach you."))])
+    phone = StringField(_l("Phone number"), validators=[Length(max=30)])
+    email = StringField(_l("E-mail address"), validators=[Length(max=320)])
+    # The honeypot: hidden from people, filled in by bots.
+    website = StringField(_l("Leave this empty"), validators=[Optional()])
+
+    def validate_phone(self, field) -> None:
+        value = (field.data or "").strip()
+        if self.contact_method.data == "phone" and not value:
+            raise ValidationError(_l("Enter the phone number they should call or text."))
+        if value and not PHONE.match(value):
+            raise ValidationError(_l("Enter a phone number, like 503 555 0142."))
+
+    def validate_email(self, field) -> None:
+        value = (field.data or "").strip()
+        if self.contact_method.data == "email" and not value:
+            raise ValidationError(_l("Enter the e-mail address they should write to."))
+        if value and not EMAIL.match(value):
+            raise ValidationError(_l("Enter an e-mail address, like name@example.org."))
+
+
+class ReceiptForm(FlaskForm):
+    receipt = StringField(_l("Your receipt"), validators=[DataRequired(_l("Enter your receipt.")), Length(max=80)])
+
+
+class AnswerForm(FlaskForm):
+    text = TextAreaField(_l("Your answer"), validators=[
+        DataRequired(_l("Write your answer.")),
+        Length(max=MESSAGE_LIMIT, message=_l("Your answer must be 5,000 characters or fewer."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (delete, leave): only the CSRF token is posted."""
+
+
+# -- staff --------------------------------------------------------------------------------------------
+
+
+class UnlockForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1024)])
+
+
+class GrantForm(UnlockForm):
+    member_id = SelectField(_l("Member"), choices=[], validators=[DataRequired(_l("Choose a member."))])
+
+
+class RecoveryKeyForm(FlaskForm):
+    recovery_key = StringField(_l("Recovery key"), validators=[DataRequired(_l("Enter the recovery key.")), Length(max=80)])
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Your reply"), validators=[
+        DataRequired(_l("Write your reply.")),
+        Length(max=MESSAGE_LIMIT, message=_l("Your reply must be 5,000 characters or fewer."))])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[choice(s, STATUS_LABELS[s]) for s in STATUSES],
+                         validators=[DataRequired(_l("Choose a status."))])
+
+
+class ForwardForm(UnlockForm):
+    organization_id = SelectField(_l("Forward to"), choices=[], validators=[DataRequired(_l("Choose an organization."))])
+    keep_access = BooleanField(_l("Keep access for my organization too"))
+
+
+class DeleteForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, delete this request and everything in it for good"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])

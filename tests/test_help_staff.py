@@ -1,0 +1,219 @@
+"""Anonymous help requests, the organization's side: read with a password, reply, status, forward,
+delete; keys per member; other organizations, stewards and police get nothing; e-mail says nothing."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach.accounts.models import User
+from outreach.audit.models import AuditEntry
+from outreach.extensions import db
+from outreach.help import keys
+from outreach.help.crypto import DecryptionFailed
+from outreach.help.models import HelpRequest, MemberKey, OrganizationKeySeal
+from tests.help_fixtures import help_app, submit, world  # noqa: F401  (fixtures)
+from tests.staff_fixtures import PASSWORD, clock, make_staff, sign_in, staff_config  # noqa: F401
+
+pytestmark = pytest.mark.db
+SECRET_MESSAGE = "zqxsecret my son needs a ride to detox"
+
+
+def only_request(app) -> HelpRequest:
+    with app.app_context():
+        request = db.session.scalar(select(HelpRequest))
+        db.session.expunge(request)
+        return request
+
+
+def test_member_reads_replies_and_the_resident_sees_it(help_app, world, clock):
+    resident = help_app.test_client()
+    receipt = submit(resident, message=SECRET_MESSAGE)
+    request = only_request(help_app)
+    member = help_app.test_client()
+    sign_in(member, world.member_a, clock)
+    inbox = member.get("/staff/help/").get_data(as_text=True)
+    assert request.designation in inbox and SECRET_MESSAGE not in inbox
+    detail = member.get(f"/staff/help/requests/{request.id}").get_data(as_text=True)
+    assert SECRET_MESSAGE not in detail
+    wrong = member.post(f"/staff/help/requests/{request.id}/read", data={"password": "not my password at all"})
+    assert SECRET_MESSAGE not in wrong.get_data(as_text=True) and "did not unlock" in wrong.get_data(as_text=True)
+    opened = member.post(f"/staff/help/requests/{request.id}/read", data={"password": PASSWORD})
+    assert SECRET_MESSAGE in opened.get_data(as_text=True)
+    with help_app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "help_request_opened"))
+        assert entry.target_id == request.id and "zqxsecret" not in repr(entry.changes)
+        assert db.session.get(HelpRequest, request.id).status == "seen"
+    assert member.post(f"/staff/help/requests/{request.id}/reply", data={"text": "We can drive you Monday."}).status_code == 302
+    assert member.post(f"/staff/help/requests/{request.id}/status", data={"status": "accepted"}).status_code == 302
+    page = resident.post("/en/help/check", data={"receipt": receipt}).get_data(as_text=True)
+    assert "We can drive you Monday." in page and "Accepted" in page
+
+
+def test_forward_moves_the_key_to_the_other_organization(help_app, world, clock):
+    submit(help_app.test_client(), message=SECRET_MESSAGE)
+    request = only_request(help_app)
+    member_a, member_b = help_app.test_client(), help_app.test_client()
+    sign_in(member_a, world.member_a, clock)
+    sign_in(member_b, world.member_b, clock)
+    response = member_a.post(f"/staff/help/requests/{request.id}/forward",
+                             data={"organization_id": world.org_b, "password": PASSWORD})
+    assert response.status_code == 302
+    assert member_a.get(f"/staff/help/requests/{request.id}").status_code == 404
+    opened = member_b.post(f"/staff/help/requests/{request.id}/read", data={"password": PASSWORD})
+    assert SECRET_MESSAGE in opened.get_data(as_text=True)
+
+
+def test_delete_by_the_organization_removes_keys(help_app, world, clock):
+    receipt = submit(help_app.test_client())
+    request = only_request(help_app)
+    member = help_app.test_client()
+    sign_in(member, world.member_a, clock)
+    assert member.post(f"/staff/help/requests/{request.id}/delete", data={}).status_code == 200  # not confirmed
+    assert member.post(f"/staff/help/requests/{request.id}/delete", data={"confirm": "y"}).status_code == 302
+    with help_app.app_context():
+        assert db.session.scalar(select(func.count(HelpRequest.id))) == 0
+    page = help_app.test_client().post("/en/help/check", data={"receipt": receipt}).get_data(as_text=True)
+    assert "could not find a request" in page
+
+
+def snapshot(app) -> dict:
+    with app.app_context(), db.engine.connect() as connection:
+        return {name: sorted(map(repr, connection.execute(select(table)).all()))
+                for name, table in db.metadata.tables.items() if name != "staff_session"}
+
+
+def test_other_organization_gets_404_on_every_help_route_and_nothing_changes(help_app, world, clock):
+    submit(help_app.test_client(), message=SECRET_MESSAGE)
+    request = only_request(help_app)
+    member_b = help_app.test_client()
+    sign_in(member_b, world.member_b, clock)
+    before = snapshot(help_app)
+    data = {"password": PASSWORD, "text": "hello", "status": "closed", "organization_id": world.org_b,
+            "confirm": "y", "member_id": str(world.member_b.id), "recovery_key": world.recovery_a}
+    paths = [f"/staff/help/requests/{request.id}"] + [
+        f"/staff/help/requests/{request.id}/{action}" for action in ("read", "reply", "status", "forward", "delete")
+    ] + [f"/staff/help/organizations/{world.org_a}"] + [
+        f"/staff/help/organizations/{world.org_a}/{action}" for action in ("set-up", "grant", "restore")]
+    for path in paths:
+        method = "GET" if path.count("/") == 4 else "POST"
+        response = member_b.open(path, method=method, data=data if method == "POST" else None)
+        assert response.status_code == 404, path
+        assert SECRET_MESSAGE not in response.get_data(as_text=True)
+    assert snapshot(help_app) == before
+    assert request.designation not in member_b.get("/staff/help/").get_data(as_text=True)
+
+
+def test_stewards_and_police_hold_no_keys_and_get_403(help_app, world, clock):
+    submit(help_app.test_client())
+    request = only_request(help_app)
+    for staff in (world.steward, world.publisher):
+        client = help_app.test_client()
+        sign_in(client, staff, clock)
+        assert client.get("/staff/help/").status_code == 403
+        assert client.post(f"/staff/help/requests/{request.id}/read", data={"password": PASSWORD}).status_code == 403
+    with help_app.app_context():
+        holders = set(db.session.scalars(select(MemberKey.user_id))) | set(db.session.scalars(select(OrganizationKeySeal.user_id)))
+        assert holders == {world.member_a.id, world.member_b.id}
+
+
+def test_new_member_gets_access_from_an_existing_one_and_password_changes_rewrap(help_app, world, clock):
+    submit(help_app.test_client(), message=SECRET_MESSAGE)
+    request = only_request(help_app)
+    with help_app.app_context():
+        newcomer = make_staff("a2@example.org", [{"role": "org_member", "organization_id": world.org_a}])
+    new_client = help_app.test_client()
+    sign_in(new_client, newcomer, clock)  # signing in creates the newcomer's member key
+    assert "did not unlock" in new_client.post(f"/staff/help/requests/{request.id}/read",
+                                               data={"password": PASSWORD}).get_data(as_text=True)
+    member = help_app.test_client()
+    sign_in(member, world.member_a, clock)
+    assert member.post(f"/staff/help/organizations/{world.org_a}/grant",
+                       data={"member_id": str(newcomer.id), "password": PASSWORD}).status_code == 302
+    opened = new_client.post(f"/staff/help/requests/{request.id}/read", data={"password": PASSWORD})
+    assert SECRET_MESSAGE in opened.get_data(as_text=True)
+    new_password = "copper lantern meadow ninety"
+    response = new_client.post("/staff/account/password", data={
+        "current_password": PASSWORD, "password": new_password, "confirm": new_password})
+    assert response.status_code == 302
+    assert SECRET_MESSAGE in new_client.post(f"/staff/help/requests/{request.id}/read",
+                                             data={"password": new_password}).get_data(as_text=True)
+    with help_app.app_context():
+        user = db.session.get(User, newcomer.id)
+        with pytest.raises(DecryptionFailed):
+            keys.organization_private_key(user, world.org_a, PASSWORD)
+
+
+def test_first_member_sets_up_and_sees_the_recovery_key_once(make_app, clock):
+    from tests import factories
+
+    app = make_app(**staff_config())
+    with app.app_context():
+        organization_id = factories.organization("Fresh org").id
+        staff = make_staff("f@example.org", [{"role": "org_member", "organization_id": organization_id}])
+    client = app.test_client()
+    sign_in(client, staff, clock)
+    page = client.post(f"/staff/help/organizations/{organization_id}/set-up", data={"password": PASSWORD})
+    body = page.get_data(as_text=True)
+    recovery = re.search(r"<code>([0-9A-Z-]{30,})</code>", body).group(1)
+    assert recovery not in client.get(f"/staff/help/organizations/{organization_id}").get_data(as_text=True)
+    with app.app_context():
+        assert keys.organization_key_from_recovery(organization_id, recovery)
+        assert recovery not in repr(snapshot(app))
+
+
+def test_notification_email_says_only_that_a_request_waits(make_app, clock):
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        from tests.help_fixtures import build_world
+
+        app = make_app(**staff_config(SMTP_HOST="127.0.0.1", SMTP_PORT=port))
+        world = build_world(app)
+        submit(app.test_client(), message=SECRET_MESSAGE, categories=["harm-reduction"])
+        request = only_request(app)
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+    recipients, text = handler.messages[0]
+    assert recipients == ["a@example.org"]
+    assert "waiting" in text
+    for secret in ("zqxsecret", "harm-reduction", request.designation, request.id, "97205"):
+        assert secret not in text
+    assert world.member_b.email not in recipients
+
+
+def test_demo_command_gives_demo_members_keys_and_rules(make_app, clock):
+    from outreach.help.models import OrganizationKey, RoutingRule
+    from tests import factories
+
+    app = make_app(**staff_config())
+    with app.app_context():
+        factories.organization("Alpha demo")
+        factories.organization("Beta demo")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["outreach", "help", "demo"]).exit_code == 1  # demo sites only
+    assert runner.invoke(args=["outreach", "accounts", "demo", "--yes-create-demo-accounts"]).exit_code == 0
+    result = runner.invoke(args=["outreach", "help", "demo", "--yes-create-demo-keys"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OrganizationKey.organization_id))) == 2
+        assert db.session.scalar(select(func.count(RoutingRule.organization_id)).where(RoutingRule.is_coordinator)) == 1
+    assert submit(app.test_client(), categories=[])
