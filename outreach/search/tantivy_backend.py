@@ -50,13 +50,17 @@ from .backend import (
     SearchHits,
     SearchQuery,
 )
+from .fields import (
+    FEW_RESULTS,
+    FIELD_BOOSTS,
+    MAX_WORDS,
+    TEXT_FIELDS,
+    age_bounds,
+    field_name,
+    text_fields,
+)
 from .synonyms import SynonymTable
 
-TEXT_FIELDS = ("name", "text")
-FIELD_BOOSTS = {"name": 3.0, "text": 1.0, "plain": 0.5}
-FEW_RESULTS = 3  # below this many hits, loosen the query, then try typo tolerance
-MAX_WORDS = 12
-NO_AGE_MIN, NO_AGE_MAX = 0, 150
 TOKENIZER = "outreach-lines"  # our analyzers' tokens, one per line
 SEPARATOR = "\n"
 FACET_SIZE = 65_000
@@ -70,9 +74,6 @@ WRITER_HEAP = 32_000_000  # per indexing thread, for small outbox batches
 REINDEX_HEAP = 96_000_000
 TEXT_OPTION = "freq"  # no positions: queries never use phrases
 
-
-def field_name(field: str, locale: str) -> str:
-    return f"{field}_{locale}"
 
 
 def _schema_fields() -> list[tuple[str, str]]:
@@ -278,8 +279,7 @@ class TantivyBackend:
 
     def _fields_for(self, document: SearchDocument) -> dict:
         """Field name → value(s), text already analyzed into one token per line."""
-        minimum = document.minimum_age if document.minimum_age is not None else NO_AGE_MIN
-        maximum = document.maximum_age if document.maximum_age is not None else NO_AGE_MAX
+        minimum, maximum = age_bounds(document)
         fields: dict = {
             "service_id": document.service_id,
             "version": document.version,
@@ -290,17 +290,9 @@ class TantivyBackend:
             "min_age": minimum,
             "max_age": maximum,
         }
-        plain = []
-        for locale, texts in document.texts.items():
-            parts = [texts.get(key) for key in ("name", "organization", "categories", "description")]
-            text = "\n".join(p for p in parts if p)
-            plain.append(text)
-            if locale in CONTENT_LOCALES:
-                analyzer = analyzer_for(locale)
-                if texts.get("name"):
-                    fields[field_name("name", locale)] = SEPARATOR.join(t.text for t in analyzer(texts["name"]))
-                fields[field_name("text", locale)] = SEPARATOR.join(t.text for t in analyzer(text))
-        fields["plain"] = SEPARATOR.join(t.text for t in plain_analyzer()("\n".join(dict.fromkeys(plain))))
+        for name, (locale, text) in text_fields(document).items():
+            analyzer = plain_analyzer() if locale == "plain" else analyzer_for(locale)
+            fields[name] = SEPARATOR.join(token.text for token in analyzer(text))
         return fields
 
     def _document(self, document: SearchDocument) -> tantivy.Document:

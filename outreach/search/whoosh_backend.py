@@ -38,23 +38,21 @@ from .backend import (
     SearchHits,
     SearchQuery,
 )
+from .fields import (
+    FEW_RESULTS,
+    FIELD_BOOSTS,
+    MAX_WORDS,
+    TEXT_FIELDS,
+    age_bounds,
+    field_name,
+    text_fields,
+)
 from .synonyms import SynonymTable
 
-# Per locale: "name" (the service's name, boosted) and "text" (name, organization, category and
-# attribute labels, description). Two fields per language keep the number of posting lists a
-# query reads small; the name field only adds score.
-TEXT_FIELDS = ("name", "text")
-FIELD_BOOSTS = {"name": 3.0, "text": 1.0, "plain": 0.5}
-FEW_RESULTS = 3  # below this many hits, loosen the query, then try typo tolerance
-MAX_WORDS = 12
-NO_AGE_MIN, NO_AGE_MAX = 0, 150
 # Bump when analysis changes in a way the schema does not show: an older index is then rebuilt.
 INDEX_FORMAT = "outreach-whoosh-4"
 FORMAT_FILE = "index-format"
 
-
-def field_name(field: str, locale: str) -> str:
-    return f"{field}_{locale}"
 
 
 def build_schema() -> Schema:
@@ -208,25 +206,17 @@ class WhooshBackend:
     # -- writing ---------------------------------------------------------------------------------
 
     def _fields_for(self, document: SearchDocument) -> dict:
+        minimum, maximum = age_bounds(document)
         fields: dict = {
             "service_id": document.service_id,
             "version": document.version,
             "category": ",".join(document.categories),
             "attribute": ",".join(document.attributes),
             "language": ",".join(document.languages),
-            "min_age": document.minimum_age if document.minimum_age is not None else NO_AGE_MIN,
-            "max_age": document.maximum_age if document.maximum_age is not None else NO_AGE_MAX,
+            "min_age": minimum,
+            "max_age": maximum,
         }
-        plain = []
-        for locale, texts in document.texts.items():
-            parts = [texts.get(key) for key in ("name", "organization", "categories", "description")]
-            text = "\n".join(p for p in parts if p)
-            plain.append(text)
-            if locale in CONTENT_LOCALES:
-                if texts.get("name"):
-                    fields[field_name("name", locale)] = texts["name"]
-                fields[field_name("text", locale)] = text
-        fields["plain"] = "\n".join(dict.fromkeys(plain))
+        fields.update({name: text for name, (_locale, text) in text_fields(document).items()})
         return fields
 
     def _writer(self, timeout: float, **options):
