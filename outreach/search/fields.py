@@ -1,6 +1,8 @@
 """What both engines index and how a query weighs it: shared so Whoosh and tantivy agree."""
 from __future__ import annotations
 
+from typing import Callable
+
 from .analysis import CONTENT_LOCALES
 from .backend import SearchDocument
 
@@ -38,3 +40,31 @@ def text_fields(document: SearchDocument) -> dict[str, tuple[str, str]]:
             fields[field_name("text", locale)] = (locale, text)
     fields["plain"] = ("plain", "\n".join(dict.fromkeys(plain)))
     return fields
+
+
+def complete_last_word(
+    words: list[str],
+    frequency: Callable[[str], int],
+    completions: Callable[[str], list[tuple[str, int]]],
+    local_frequency: Callable[[str], int],
+) -> list[str]:
+    """Search as you type: a last word the index does not know ("nalox") is read as its most common
+    completion ("naloxone"), so it gets the same synonyms and ranking as the full word. Words used
+    in the page's own language win over others ("naloxone" on an English page, "naloxona" in Spanish)."""
+    if not words or len(words[-1]) < 3 or frequency(words[-1]) > 0:
+        return words
+    candidates = [(word, count) for word, count in completions(words[-1]) if word != words[-1]]
+    if not candidates:
+        return words
+    best, _count = max(candidates, key=lambda pair: (local_frequency(pair[0]), pair[1], -len(pair[0]), pair[0]))
+    return [*words[:-1], best]
+
+
+def local_field_term(word: str, locale: str) -> tuple[str, str] | None:
+    """The (field, term) under which ``word`` would be found in the locale's own text field."""
+    from .analysis import analyzer_for
+
+    if locale not in CONTENT_LOCALES:
+        return None
+    analyzed = [token.text for token in analyzer_for(locale)(word)]
+    return (field_name("text", locale), analyzed[0]) if len(analyzed) == 1 else None

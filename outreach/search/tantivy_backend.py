@@ -56,7 +56,9 @@ from .fields import (
     MAX_WORDS,
     TEXT_FIELDS,
     age_bounds,
+    complete_last_word,
     field_name,
+    local_field_term,
     text_fields,
 )
 from .synonyms import SynonymTable
@@ -439,7 +441,12 @@ class TantivyBackend:
         restriction = self._filter(searcher, query)
         if restriction is not None and self._count(searcher, TQ.all_query(), restriction) == 0:
             return SearchHits([], 0, self._no_facets())
-        words = without_stop_words(tokens(query.text), query.locale)[:MAX_WORDS]
+        words = complete_last_word(
+            without_stop_words(tokens(query.text), query.locale)[:MAX_WORDS],
+            lambda word: searcher.doc_freq("plain", word),
+            lambda prefix: list(searcher.terms_with_prefix("plain", prefix, limit=PREFIX_LIMIT)),
+            lambda word: searcher.doc_freq(*term) if (term := local_field_term(word, query.locale)) else 0,
+        )
         suggestion, is_fuzzy = None, False
         if not words:
             if query.text.strip() and not query.filters and query.restrict_to is None:
@@ -514,7 +521,7 @@ class TantivyBackend:
             if not expansions:
                 return TQ.empty_query()
             if len(expansions) == 1:
-                return self._build(_term(node.field, expansions[0]))
+                return self._build(_term(node.field, expansions[0], node.boost))
             return TQ.boolean_query([(Occur.Should, self._build(_term(node.field, word, node.boost))) for word in expansions])
         occur = Occur.Must if node.kind == "and" else Occur.Should  # "or" and "fuzzy"
         built = TQ.boolean_query([(occur, self._build(child)) for child in node.children])
@@ -569,7 +576,10 @@ class TantivyBackend:
                 options.append(_and(words))
         options += [self._phrase_query(" ".join(alt), locale, boost=0.8) for alt in alternatives]
         if is_last and len(phrase) == 1 and len(phrase[0]) >= 3 and not alternatives:
-            options.append(_Node("prefix", "plain", phrase[0], boost=0.5))  # typing in progress: "nalox"
+            # Typing in progress ("nalox"): words starting so, in the names first, then anywhere.
+            if locale in CONTENT_LOCALES:
+                options.append(_Node("prefix", field_name("name", locale), phrase[0], boost=1.0))
+            options.append(_Node("prefix", "plain", phrase[0], boost=0.5))
         options = [o for o in options if o is not None]
         return _or(options) if options else None
 

@@ -44,7 +44,9 @@ from .fields import (
     MAX_WORDS,
     TEXT_FIELDS,
     age_bounds,
+    complete_last_word,
     field_name,
+    local_field_term,
     text_fields,
 )
 from .synonyms import SynonymTable
@@ -319,7 +321,12 @@ class WhooshBackend:
         allowed = self._allowed(searcher, query)
         if allowed is not None and not allowed:
             return SearchHits([], 0, self._facets(searcher, frozenset()))
-        words = without_stop_words(tokens(query.text), query.locale)[:MAX_WORDS]
+        words = complete_last_word(
+            without_stop_words(tokens(query.text), query.locale)[:MAX_WORDS],
+            lambda word: searcher.reader().doc_frequency("plain", word),
+            lambda prefix: self._completions(searcher, prefix),
+            lambda word: searcher.reader().doc_frequency(*term) if (term := local_field_term(word, query.locale)) else 0,
+        )
         suggestion, is_fuzzy = None, False
         if not words:
             if query.text.strip() and not query.filters and query.restrict_to is None:
@@ -399,7 +406,10 @@ class WhooshBackend:
                 options.append(And(words))
         options += [self._phrase_query(" ".join(alt), locale, boost=0.8) for alt in alternatives]
         if is_last and len(phrase) == 1 and len(phrase[0]) >= 3 and not alternatives:
-            options.append(Prefix("plain", phrase[0], boost=0.5))  # typing in progress: "nalox"
+            # Typing in progress ("nalox"): words starting so, in the names first, then anywhere.
+            if locale in CONTENT_LOCALES:
+                options.append(Prefix(field_name("name", locale), phrase[0], boost=1.0))
+            options.append(Prefix("plain", phrase[0], boost=0.5))
         options = [o for o in options if o is not None]
         return Or(options) if options else None
 
@@ -421,6 +431,16 @@ class WhooshBackend:
                     continue
             out.append(word)
         return " ".join(out) if changed else None
+
+    def _completions(self, searcher, prefix: str) -> list[tuple[str, int]]:
+        reader = searcher.reader()
+        found = []
+        for term in reader.expand_prefix("plain", prefix):
+            word = term.decode() if isinstance(term, bytes) else term
+            found.append((word, reader.doc_frequency("plain", word)))
+            if len(found) >= 200:
+                break
+        return found
 
     def doc_frequency(self, field: str, text: str) -> int:
         """How many documents hold ``text`` (already analyzed) in ``field``."""
