@@ -99,6 +99,8 @@ def crawl(client, seeds: list[str], limit: int = 5000) -> dict[str, Page]:
                 parts = urlsplit(urljoin("http://localhost" + path, url))
                 if parts.scheme not in ("http", "https"):
                     continue
+                if parts.path.startswith(STAFF_PREFIX):
+                    continue  # the staff area is not a resident page; tests/test_staff_access.py covers it
                 target = parts.path + (f"?{parts.query}" if parts.query else "")
                 if target not in pages:
                     queue.append(target)
@@ -106,6 +108,7 @@ def crawl(client, seeds: list[str], limit: int = 5000) -> dict[str, Page]:
 
 
 LOCALES = ("en", "es", "ar")
+STAFF_PREFIX = "/staff/"
 SEARCHES = ("naloxone", "tratamiento", "علاج")
 
 
