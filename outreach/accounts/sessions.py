@@ -70,6 +70,25 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
             connection.execute(sa.delete(table).where(table.c.expires_at < now))
 
 
+def _redis_interface():
+    from flask_session.redis import RedisSessionInterface
+    from redis.exceptions import RedisError
+
+    class RedisDownIsNoSession(RedisSessionInterface):
+        """Redis unreachable reads as "no session" instead of failing the whole request. Any browser
+        that holds a session cookie (a resident who opened the help form, a staff member) would
+        otherwise get a server error on every page, directory included. Staff are then simply not
+        signed in (fail closed), and the help pages fail closed at the rate limiter with the crisis line."""
+
+        def _retrieve_session_data(self, store_id: str) -> Optional[dict]:
+            try:
+                return super()._retrieve_session_data(store_id)
+            except RedisError:
+                return None
+
+    return RedisDownIsNoSession
+
+
 def init_app(app: Flask) -> None:
     common: dict[str, Any] = dict(
         app=app,
@@ -81,11 +100,10 @@ def init_app(app: Flask) -> None:
     )
     if app.config.get("REDIS_URL"):
         import redis
-        from flask_session.redis import RedisSessionInterface
 
         client = redis.Redis.from_url(app.config["REDIS_URL"])
         app.extensions["outreach.redis"] = client
-        app.session_interface = RedisSessionInterface(client=client, **common)
+        app.session_interface = _redis_interface()(client=client, **common)
     else:
         app.session_interface = DatabaseSessionInterface(**common)
 

@@ -117,9 +117,25 @@ def submit(submission: Submission) -> tuple[HelpRequest, str]:
     request.keys.append(HelpRequestKey(kind=KEY_FOR_RECEIPT, salt=salt,
                                        wrapped=crypto.wrap_with_receipt(private, receipt, salt)))
     db.session.add(request)
+    db.session.flush()
+    _test_pause_before_commit()
     db.session.commit()
     notify.request_waiting(rule.organization_id)
     return request, crypto.group(receipt)
+
+
+def _test_pause_before_commit() -> None:
+    """A test hook, off by default and ignored unless the app is TESTING: with
+    ``HELP_TEST_PAUSE_BEFORE_COMMIT`` set to a file path, a submission whose rows are flushed but not
+    committed creates that file and waits, so tests/test_help_faults.py can kill the server right there."""
+    marker = current_app.config.get("HELP_TEST_PAUSE_BEFORE_COMMIT")
+    if not marker or not current_app.testing:
+        return
+    import time
+    from pathlib import Path
+
+    Path(marker).touch()
+    time.sleep(float(current_app.config.get("HELP_TEST_PAUSE_SECONDS", 30)))
 
 
 def _by_receipt(receipt: str) -> tuple[HelpRequest, bytes]:
