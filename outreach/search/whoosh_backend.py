@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -108,6 +109,7 @@ class WhooshBackend:
         self.schema = build_schema()
         self._lock = threading.RLock()
         self._index = None
+        self._stamp: tuple | None = None  # the format file's identity when self._index was opened
         self._searcher = None
         self._generation_cache: dict = {}
 
@@ -118,23 +120,38 @@ class WhooshBackend:
         if not (self.index_dir.is_dir() and whoosh_index.exists_in(str(self.index_dir))):
             return False
         try:
+            stamp = self._format_stamp()
             if (self.index_dir / FORMAT_FILE).read_text().strip() != INDEX_FORMAT:
                 return False
         except OSError:
             return False
         with self._lock:
             if self._index is not None:
-                return True
+                if stamp == self._stamp:
+                    return True
+                # Rebuilt since we opened it, perhaps in a new folder after the old one was deleted:
+                # the generation number can be the same, so up_to_date() would keep the old searcher.
+                self._drop()
             try:
                 on_disk = whoosh_index.open_dir(str(self.index_dir))
             except (OSError, whoosh_index.IndexError):
                 return False
             matches = schema_signature(on_disk.schema) == schema_signature(self.schema)
             if matches:
-                self._index = on_disk
+                self._index, self._stamp = on_disk, stamp
             else:
                 on_disk.close()
             return matches
+
+    def _format_stamp(self) -> tuple:
+        """The format file is written anew (a new file) by every build: its identity tells one build from the next."""
+        stat = (self.index_dir / FORMAT_FILE).stat()
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _write_format(self) -> None:
+        temporary = self.index_dir / (FORMAT_FILE + ".tmp")
+        temporary.write_text(INDEX_FORMAT + "\n")
+        os.replace(temporary, self.index_dir / FORMAT_FILE)  # never seen half-written by another process
 
     def _open(self, *, create: bool = False):
         with self._lock:
@@ -146,7 +163,8 @@ class WhooshBackend:
                 elif create:
                     self.index_dir.mkdir(parents=True, exist_ok=True)
                     self._index = whoosh_index.create_in(str(self.index_dir), self.schema)
-                    (self.index_dir / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
+                    self._write_format()
+                    self._stamp = self._format_stamp()
                 else:
                     return None
             return self._index
@@ -159,6 +177,7 @@ class WhooshBackend:
                 pass
         self._searcher = None
         self._index = None
+        self._stamp = None
         self._generation_cache = {}
 
     def close(self) -> None:
@@ -263,7 +282,7 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit(mergetype=writing.CLEAR)
-        (self.index_dir / FORMAT_FILE).write_text(INDEX_FORMAT + "\n")
+        self._write_format()
         return count
 
     # -- reading ---------------------------------------------------------------------------------
