@@ -54,7 +54,7 @@ test: $(VENV)/.installed-test chromium catalogs
 
 # The search tests again with the tantivy engine (OUTREACH_SEARCH_BACKEND=tantivy) instead of Whoosh.
 test-tantivy: $(VENV)/.installed-test catalogs
-	OUTREACH_TEST_SEARCH_BACKEND=tantivy $(BIN)/python -m pytest tests/test_search.py tests/test_search_basic.py tests/test_search_relevance.py
+	OUTREACH_TEST_SEARCH_BACKEND=tantivy $(BIN)/python -m pytest tests/test_search.py tests/test_search_basic.py tests/test_search_relevance.py tests/test_search_processes.py
 
 # The database, session and rate-limit tests against PostgreSQL (127.0.0.1:5432) and Redis
 # (127.0.0.1:6379), which is what production runs on; CI runs this after `make test`.
