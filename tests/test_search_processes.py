@@ -289,8 +289,11 @@ def launch_server(env: dict[str, str], folder: Path) -> Server:
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         command.append("--no-control-socket")  # newer gunicorn: no socket shared by every instance under ~/.gunicorn
     command.append("outreach:create_app()")
-    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # Python's fault handler writes a crashed worker's stack to stderr.log (kept for diagnosis).
+    with open(folder / "stderr.log", "w") as stderr:
+        process = subprocess.Popen(command, env={**env, "PYTHONFAULTHANDLER": "1"}, cwd=PROJECT_ROOT,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   start_new_session=True)
     return Server(process, log, access_log)
 
 

@@ -20,6 +20,7 @@ from typing import Iterable, Iterator, Mapping
 from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.query import And, Every, FuzzyTerm, NumericRange, Or, Prefix, Query, Term
 
@@ -133,7 +134,7 @@ class WhooshBackend:
                 # the generation number can be the same, so up_to_date() would keep the old searcher.
                 self._drop()
             try:
-                on_disk = whoosh_index.open_dir(str(self.index_dir))
+                on_disk = self._storage().open_index()
             except (OSError, whoosh_index.IndexError):
                 return False
             matches = schema_signature(on_disk.schema) == schema_signature(self.schema)
@@ -153,18 +154,27 @@ class WhooshBackend:
         temporary.write_text(INDEX_FORMAT + "\n")
         os.replace(temporary, self.index_dir / FORMAT_FILE)  # never seen half-written by another process
 
-    def _open(self, *, create: bool = False):
+    def _storage(self) -> FileStorage:
+        # No memory-mapped reads: other processes replace and delete segment files while this one
+        # searches (rebuilds, a deleted index folder), and plain reads cannot fault on a vanished map.
+        return FileStorage(str(self.index_dir), supports_mmap=False)
+
+    def _open(self, *, create: bool = False, announce: bool = True):
+        """The index; ``create`` makes an empty one when there is none. An index created for a
+        rebuild is not announced (no format file) until its documents are committed, so other
+        processes never search an empty index in the meantime."""
         with self._lock:
             if self._index is not None and not self.exists():
                 self._drop()  # the folder was deleted under us
             if self._index is None:
                 if self.exists():
-                    self._index = whoosh_index.open_dir(str(self.index_dir))
+                    self._index = self._storage().open_index()
                 elif create:
                     self.index_dir.mkdir(parents=True, exist_ok=True)
-                    self._index = whoosh_index.create_in(str(self.index_dir), self.schema)
-                    self._write_format()
-                    self._stamp = self._format_stamp()
+                    self._index = self._storage().create_index(self.schema)
+                    if announce:
+                        self._write_format()
+                        self._stamp = self._format_stamp()
                 else:
                     return None
             return self._index
@@ -203,7 +213,10 @@ class WhooshBackend:
                 self._searcher = index.searcher()
                 self._generation_cache = {}
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # A new searcher, then close the old one: Searcher.refresh() shares readers with the
+                # old searcher and leaves its files to the garbage collector.
+                old, self._searcher = self._searcher, index.searcher()
+                old.close()
                 self._generation_cache = {}
             return self._searcher
 
@@ -211,8 +224,6 @@ class WhooshBackend:
     def sync_lock(self, timeout: float) -> Iterator[None]:
         """An inter-process lock around "read outbox position → write index → record position"."""
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        from whoosh.filedb.filestore import FileStorage
-
         lock = FileStorage(str(self.index_dir)).lock("outreach-sync.lock")
         deadline = time.monotonic() + timeout
         while not lock.acquire(blocking=False):
@@ -240,8 +251,8 @@ class WhooshBackend:
         fields.update({name: text for name, (_locale, text) in text_fields(document).items()})
         return fields
 
-    def _writer(self, timeout: float, **options):
-        index = self._open(create=True)
+    def _writer(self, timeout: float, announce: bool = True, **options):
+        index = self._open(create=True, announce=announce)
         try:
             return index.writer(timeout=timeout, **options)
         except LockError as error:
@@ -272,7 +283,7 @@ class WhooshBackend:
             for item in self.index_dir.iterdir():
                 if not item.name.endswith((".lock", "WRITELOCK")):
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
-        writer = self._writer(timeout, limitmb=256)
+        writer = self._writer(timeout, announce=False, limitmb=256)
         count = 0
         try:
             for document in documents:
@@ -330,10 +341,10 @@ class WhooshBackend:
         return allowed
 
     def search(self, query: SearchQuery, synonyms: SynonymTable | None = None) -> SearchHits:
-        searcher = self._current_searcher()
-        if searcher is None:
-            return SearchHits([], 0)
-        with self._lock:
+        with self._lock:  # held throughout, so no other thread closes this searcher meanwhile
+            searcher = self._current_searcher()
+            if searcher is None:
+                return SearchHits([], 0)
             return self._search(searcher, query, synonyms or SynonymTable({}))
 
     def _search(self, searcher, query: SearchQuery, synonyms: SynonymTable) -> SearchHits:
