@@ -226,7 +226,9 @@ def _visible(user: User):
 
 
 def inbox(user: User) -> list[HelpRequest]:
-    return list(db.session.scalars(_visible(user).order_by(HelpRequest.created_on.desc(), HelpRequest.id).distinct()))
+    # De-duplicated here, not with SQL DISTINCT: PostgreSQL cannot compare the JSON columns.
+    found = db.session.scalars(_visible(user).order_by(HelpRequest.created_on.desc(), HelpRequest.id))
+    return list(dict.fromkeys(found))
 
 
 def request_for(user: User, request_id: str) -> HelpRequest:
