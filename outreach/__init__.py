@@ -71,6 +71,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
 
+    from .insights.routes import bp as insights_bp  # anonymous weekly demand, for staff
+
+    app.register_blueprint(insights_bp)
+
     from . import templating
 
     templating.init_app(app)

@@ -65,6 +65,8 @@ class Settings:
     # organizations are warned HELP_WARN_DAYS before. `flask outreach help purge` deletes them (daily).
     HELP_RETENTION_DAYS: int = 90
     HELP_WARN_DAYS: int = 7
+    # Demand insights show any weekly count below this as "fewer than …" (and fold small towns together).
+    INSIGHTS_MIN_COUNT: int = 10
     # Rate limits per client (an HMAC of the address that changes daily, see outreach/ratelimit.py):
     # help requests sent, and wrong receipts typed on "Check on my request".
     HELP_SUBMIT_LIMIT: str = "5 per hour"
@@ -78,6 +80,10 @@ class Settings:
     SMTP_FROM: str = "outreach@localhost"
     # The site's public address, for links in e-mails (e.g. https://outreach.example.org).
     SITE_URL: str = "http://127.0.0.1:5000"
+    # How many reverse proxies stand in front of the app (e.g. 1 for nginx alone, 2 for a load
+    # balancer then nginx). 0 trusts no forwarded header at all; a number larger than the real one
+    # would let a client choose its own address (and so escape the rate limits). See README "Production".
+    PROXY_HOPS: int = 0
     # Extra keys passed straight to app.config (tests use this).
     EXTRA: Mapping[str, Any] = field(default_factory=dict)
 
@@ -146,8 +152,12 @@ def load_settings(
     settings = Settings(**values)
     if not settings.LOCALES:
         raise ValueError("OUTREACH_LOCALES must name at least one locale")
+    if settings.INSIGHTS_MIN_COUNT < 5:
+        raise ValueError(f"OUTREACH_INSIGHTS_MIN_COUNT must be at least 5, not {settings.INSIGHTS_MIN_COUNT}")
     if not 30 <= settings.HELP_RETENTION_DAYS <= 180:
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
+    if settings.PROXY_HOPS < 0:
+        raise ValueError(f"OUTREACH_PROXY_HOPS must be 0 or more, not {settings.PROXY_HOPS}")
     if settings.SEARCH_BACKEND not in SEARCH_BACKENDS:
         raise ValueError(f"OUTREACH_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {settings.SEARCH_BACKEND!r}")
     return settings
@@ -176,7 +186,9 @@ def to_flask_config(settings: Settings) -> dict[str, Any]:
     config.update(
         SECRET_KEY=secret_key_for(settings),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # pool_pre_ping: a connection the database dropped (a restart) is replaced before use, so only
+        # requests in flight fail. hide_parameters: errors and logs never carry the values of a query.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         SEARCH_INDEX_DIR=settings.search_index_dir,
         BABEL_DEFAULT_LOCALE=settings.LOCALES[0],
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),

@@ -6,3 +6,4 @@ from .search import models as search_models  # noqa: F401
 from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .help import models as help_models  # noqa: F401
+from .insights import models as insights_models  # noqa: F401

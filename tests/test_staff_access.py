@@ -24,6 +24,7 @@ ALLOWED = {
     "accounts.organization": {"member_a", "steward", "reviewer"},
     "accounts.invite": {"steward"},
     "audit.log": {"steward"},
+    "insights.demand": {"member_a", "member_b", "publisher", "steward"},
     # Help requests: members of the receiving organization only; stewards and police never (no escrow).
     "help_staff.inbox": {"member_a", "member_b"},
     "help_staff.organization_keys": {"member_a"},

@@ -17,6 +17,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..domain import NotAllowed, NotFound
 from ..extensions import db
+from ..insights.services import count_help_request
 from . import crypto, keys, notify, routing
 from .models import (
     FROM_ORGANIZATION,
@@ -117,6 +118,7 @@ def submit(submission: Submission) -> tuple[HelpRequest, str]:
     request.keys.append(HelpRequestKey(kind=KEY_FOR_RECEIPT, salt=salt,
                                        wrapped=crypto.wrap_with_receipt(private, receipt, salt)))
     db.session.add(request)
+    count_help_request(submission.categories, area)  # anonymous weekly demand, same transaction
     db.session.flush()
     _test_pause_before_commit()
     db.session.commit()

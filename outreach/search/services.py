@@ -27,6 +27,7 @@ from .documents import SEARCHABLE_STATUSES
 
 # check_index … town_names are re-exported: the CLI and tests reach them through this module.
 from .indexing import check_index, ensure_index, freshen, prune_outbox, reindex, sync  # noqa: F401
+from ..insights.counting import increment
 from .models import SearchCount
 from .outbox import latest_outbox_id
 from .places import (  # noqa: F401
@@ -301,19 +302,9 @@ def _count_search(form: SearchForm, outcome: SearchOutcome) -> None:
     if not codes:
         return
     today = now().date()
-    table = SearchCount.__table__
     try:
         with db.engine.begin() as connection:
             for code in sorted(codes):
-                values = {"day": today, "category_code": code, "searches": 1}
-                if connection.dialect.name == "postgresql":
-                    from sqlalchemy.dialects.postgresql import insert
-                else:
-                    from sqlalchemy.dialects.sqlite import insert
-                statement = insert(table).values(**values)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["day", "category_code"], set_={"searches": table.c.searches + 1}
-                )
-                connection.execute(statement)
+                increment(connection, SearchCount.__table__, {"day": today, "category_code": code}, "searches")
     except Exception:  # a lost count must never cost a resident their results
         current_app.logger.warning("Could not record an anonymous search count")
