@@ -37,9 +37,11 @@ def test_organizations_are_warned_once_seven_days_before_expiry(help_app, world,
 
 
 def test_the_expiry_warning_says_nothing_about_the_request(help_app, world, clock):  # noqa: F811
-    body = notify.EXPIRING_BODY.format(days=7, url="https://example.org/staff/help/")
     submit(help_app.test_client(), message="a marked message 6f1c")
-    assert "6f1c" not in body and "harm" not in body.lower()
+    with help_app.test_request_context():
+        subject, body = notify._expiring()
+    assert "within 7 days" in body and "/staff/help/" in body
+    assert "6f1c" not in subject + body and "harm" not in (subject + body).lower()
 
 
 def test_routing_is_explained_in_counts_only(help_app, world):  # noqa: F811

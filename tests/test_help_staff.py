@@ -187,17 +187,23 @@ def test_notification_email_says_only_that_a_request_waits(make_app, clock):
 
         app = make_app(**staff_config(SMTP_HOST="127.0.0.1", SMTP_PORT=port))
         world = build_world(app)
+        with app.app_context():  # a second member of A reads the staff pages in Spanish
+            make_staff("a-es@example.org", [{"role": "org_member", "organization_id": world.org_a}])
+            db.session.scalar(select(User).where(User.email == "a-es@example.org")).preferred_locale = "es"
+            db.session.commit()
         submit(app.test_client(), message=SECRET_MESSAGE, categories=["harm-reduction"])
         request = only_request(app)
     finally:
         controller.stop()
-    assert len(handler.messages) == 1
-    recipients, text = handler.messages[0]
-    assert recipients == ["a@example.org"]
-    assert "waiting" in text
-    for secret in ("zqxsecret", "harm-reduction", request.designation, request.id, "97205"):
-        assert secret not in text
-    assert world.member_b.email not in recipients
+    assert len(handler.messages) == 2  # one per language, each member in Bcc
+    by_recipient = {tuple(recipients): text for recipients, text in handler.messages}
+    assert set(by_recipient) == {("a@example.org",), ("a-es@example.org",)}
+    assert "waiting" in by_recipient[("a@example.org",)]
+    assert "esperando" in by_recipient[("a-es@example.org",)]
+    for text in by_recipient.values():
+        for secret in ("zqxsecret", "harm-reduction", request.designation, request.id, "97205"):
+            assert secret not in text
+    assert all(world.member_b.email not in recipients for recipients, _text in handler.messages)
 
 
 def test_demo_command_gives_demo_members_keys_and_rules(make_app, clock):

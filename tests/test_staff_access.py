@@ -37,8 +37,14 @@ ALLOWED = {
     "help_staff.status": {"member_a"},
     "help_staff.forward": {"member_a"},
     "help_staff.delete": {"member_a"},
+    "help_staff.routing_rule": {"member_a"},
+    # The steward sees routing in counts only, designates the coordinator and sets retention.
+    "help_staff.overview": {"steward"},
+    "help_staff.coordinator": {"steward"},
+    "help_staff.retention": {"steward"},
 }
-HELP_ENDPOINTS = {endpoint for endpoint in ALLOWED if endpoint.startswith("help_staff.")}
+STEWARD_HELP_ENDPOINTS = {"help_staff.overview", "help_staff.coordinator", "help_staff.retention"}
+HELP_ENDPOINTS = {endpoint for endpoint in ALLOWED if endpoint.startswith("help_staff.")} - STEWARD_HELP_ENDPOINTS
 # Allowed by role but not for this organization: an existing, real id still gives 404.
 NOT_FOUND = {("accounts.organization", "member_b")} | {
     (endpoint, "member_b") for endpoint in HELP_ENDPOINTS if endpoint != "help_staff.inbox"}

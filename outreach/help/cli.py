@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -10,14 +11,27 @@ from sqlalchemy import select
 
 help_cli = AppGroup("help", help="Anonymous help requests.")
 
-# Demo partner organizations (by content slug) and what they opt in to receive. The first demo
-# member's organization is made the coordinator, so every request finds a reader on a demo site.
-DEMO_RULES = {
-    "riverside-harm-reduction": {"categories": ["harm-reduction"], "areas": ["statewide"], "languages": ["en", "es"]},
-    "bridgeway-recovery-clinic": {"categories": ["treatment", "counseling"], "areas": ["statewide"], "languages": ["en"]},
-    "centro-comunitario-raices": {"categories": [], "areas": ["statewide"], "languages": ["es", "en"]},
-    "crescent-light-islamic-center": {"categories": ["support-groups", "faith-based"], "areas": ["statewide"], "languages": ["ar", "en"]},
-}
+DEMO_RULES_FILE = "help-routing.yaml"  # in the content folder: demo partners' opt-ins
+
+
+def _demo_rules() -> dict[str, dict[str, list[str]]]:
+    """Demo partners' routing choices from the content folder (``content/help-routing.yaml``)."""
+    import yaml
+
+    path = Path(current_app.config["CONTENT_DIR"]) / DEMO_RULES_FILE
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected a mapping of organization slugs to routing choices")
+    rules = {}
+    for slug, values in data.items():
+        values = values or {}
+        unknown = set(values) - {"categories", "areas", "languages"}
+        if unknown or not all(isinstance(values.get(k, []), list) for k in ("categories", "areas", "languages")):
+            raise click.ClickException(f"{path}: {slug}: expected lists of categories, areas and languages")
+        rules[str(slug)] = {key: [str(v) for v in values.get(key, [])] for key in ("categories", "areas", "languages")}
+    return rules
 
 
 @help_cli.command("purge")
@@ -69,7 +83,7 @@ def demo(confirmed: bool) -> None:
             rule.is_coordinator = coordinator_id is None
             coordinator_id = coordinator_id or organization_id
             db.session.add(rule)
-    for slug, values in DEMO_RULES.items():
+    for slug, values in _demo_rules().items():
         organization = db.session.scalar(select(Organization).where(Organization.content_slug == slug))
         if organization is None:
             continue

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -120,3 +121,59 @@ class ForwardForm(UnlockForm):
 class DeleteForm(FlaskForm):
     confirm = BooleanField(_l("Yes, delete this request and everything in it for good"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+# Letters of any script, spaces, hyphens, apostrophes and periods: a town or county name.
+PLACE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\s'’.-])*$")
+MAX_AREAS = 200
+
+
+def area_lines(text: str | None) -> list[str]:
+    """The areas typed one per line (commas also separate), blank lines dropped."""
+    return [part.strip() for line in (text or "").splitlines() for part in line.split(",") if part.strip()]
+
+
+class RoutingForm(FlaskForm):
+    """What an organization opts in to receive. The coordinator flag is not a field: only the steward sets it."""
+
+    is_accepting = BooleanField(_l("Send us help requests"))
+    categories = SelectMultipleField(_l("Kinds of help (none ticked means any)"), choices=[],
+                                     widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                     validators=[Optional()], validate_choice=True)
+    # Translators: "statewide" must stay in English: it is the keyword the site understands.
+    areas = TextAreaField(_l("Areas you serve, one per line: ZIP codes, towns or counties, or “statewide” "
+                             "(empty means anywhere)"), validators=[Optional(), Length(max=10_000)])
+    languages = SelectMultipleField(_l("Languages you can answer in (none ticked means any)"), choices=[],
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                    validators=[Optional()], validate_choice=True)
+
+    def validate_areas(self, field) -> None:
+        # gettext, not _l: a lazy string counts as safe HTML in templates, and these messages quote input.
+        lines = area_lines(field.data)
+        if len(lines) > MAX_AREAS:
+            raise ValidationError(gettext("List at most %(num)s areas.", num=MAX_AREAS))
+        for line in lines:
+            digits = line[:5].isdigit()
+            if digits and not re.fullmatch(r"\d{5}(-\d{4})?", line):
+                raise ValidationError(gettext("“%(area)s” is not a ZIP code: use 5 digits, like 97205.", area=line[:60]))
+            if not digits and (len(line) > 60 or not PLACE.match(line)):
+                raise ValidationError(gettext("“%(area)s” is not a town or county name.", area=line[:60]))
+
+
+class CoordinatorForm(FlaskForm):
+    organization_id = SelectField(_l("Coordinator organization"), choices=[],
+                                  validators=[DataRequired(_l("Choose an organization."))])
+
+
+class RetentionForm(FlaskForm):
+    retention_days = StringField(_l("Keep help requests for this many days after their last activity"),
+                                 validators=[Length(max=10)])
+
+    def validate_retention_days(self, field) -> None:
+        value = (field.data or "").strip()
+        if not (value.isascii() and value.isdigit() and 30 <= int(value) <= 180):
+            raise ValidationError(_l("Enter a number of days between 30 and 180."))
+
+    @property
+    def days(self) -> int:
+        return int(self.retention_days.data.strip())

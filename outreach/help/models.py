@@ -149,3 +149,13 @@ class RoutingRule(db.Model):
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
     # A counter, not a time: ties go to the organization assigned least recently.
     last_assignment: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HelpSettings(db.Model):
+    """Site-wide help settings the steward changes on the routing page (one row, id 1)."""
+
+    __tablename__ = "help_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Days a request is kept after its last activity (30–180); replaces OUTREACH_HELP_RETENTION_DAYS.
+    retention_days: Mapped[int] = mapped_column(Integer)

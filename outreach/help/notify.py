@@ -9,28 +9,65 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from typing import Callable
+
 from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
 
 from .keys import members_of
 
-SUBJECT = "Outreach: a help request is waiting"
-BODY = (
-    "A help request is waiting for your organization on Outreach.\n\n"
-    "Sign in to read it: {url}\n\n"
-    "For the person's safety, this e-mail never says anything about the request."
-)
-EXPIRING_SUBJECT = "Outreach: help requests expire soon"
-EXPIRING_BODY = (
-    "Some help requests for your organization will be deleted within {days} days unless there is new "
-    "activity.\n\nSign in to see them: {url}"
-)
 
 
-def _send(organization_id: str, subject: str, body: str) -> int:
-    config = current_app.config
-    if not config.get("SMTP_HOST"):
+def _waiting() -> tuple[str, str]:
+    # Translators: e-mail to organization members. It must never say anything about the request itself.
+    return (gettext("Outreach: a help request is waiting"),
+            gettext("A help request is waiting for your organization on Outreach.\n\n"
+                    "Sign in to read it: %(url)s\n\n"
+                    "For the person's safety, this e-mail never says anything about the request.", url=_inbox_url()))
+
+
+def _expiring() -> tuple[str, str]:
+    days = current_app.config["HELP_WARN_DAYS"]
+    # Translators: e-mail to organization members; %(num)s is a number of days.
+    return (gettext("Outreach: help requests expire soon"),
+            ngettext("Some help requests for your organization will be deleted within %(num)s day unless there "
+                     "is new activity.\n\nSign in to see them: %(url)s",
+                     "Some help requests for your organization will be deleted within %(num)s days unless "
+                     "there is new activity.\n\nSign in to see them: %(url)s", days, url=_inbox_url()))
+
+
+def _by_locale(organization_id: str) -> dict[str, list[str]]:
+    """Members' addresses grouped by the language they chose for the staff pages."""
+    locales = current_app.config["LOCALES"]
+    groups: dict[str, list[str]] = {}
+    for member in members_of(organization_id):
+        locale = member.preferred_locale if member.preferred_locale in locales else locales[0]
+        groups.setdefault(locale, []).append(member.email)
+    return groups
+
+
+def send_localized(organization_id: str, compose: Callable[[], tuple[str, str]]) -> int:
+    """E-mail the organization's members in the language each chose: ``compose`` returns (subject,
+    body) and is called once per language with that locale in force."""
+    if not current_app.config.get("SMTP_HOST"):
         return 0
-    recipients = [member.email for member in members_of(organization_id)]
+    sent = 0
+    for locale, recipients in sorted(_by_locale(organization_id).items()):
+        with force_locale(locale):
+            subject, body = compose()
+        sent += _send(recipients, subject, body)
+    return sent
+
+
+def send_to_members(organization_id: str, subject: str, body: str) -> int:
+    """E-mail every active member of the organization (in Bcc) one fixed text; returns how many were sent to."""
+    if not current_app.config.get("SMTP_HOST"):
+        return 0
+    return _send([member.email for member in members_of(organization_id)], subject, body)
+
+
+def _send(recipients: list[str], subject: str, body: str) -> int:
+    config = current_app.config
     if not recipients:
         return 0
     message = EmailMessage()
@@ -56,9 +93,8 @@ def _inbox_url() -> str:
 
 
 def request_waiting(organization_id: str) -> int:
-    return _send(organization_id, SUBJECT, BODY.format(url=_inbox_url()))
+    return send_localized(organization_id, _waiting)
 
 
 def requests_expiring(organization_id: str) -> int:
-    days = current_app.config["HELP_WARN_DAYS"]
-    return _send(organization_id, EXPIRING_SUBJECT, EXPIRING_BODY.format(days=days, url=_inbox_url()))
+    return send_localized(organization_id, _expiring)

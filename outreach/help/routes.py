@@ -50,7 +50,7 @@ def limiter_down(_error):
 
 @bp.get("/")
 def start():
-    return render_template("help/start.html", retention_days=current_app.config["HELP_RETENTION_DAYS"])
+    return render_template("help/start.html", retention_days=services.retention_days())
 
 
 def _request_form() -> HelpRequestForm:
@@ -81,7 +81,7 @@ def ask():
         except services.NoReceiver:
             return _unavailable()
         return render_template("help/receipt.html", receipt=receipt)
-    return render_template("help/ask.html", form=form, retention_days=current_app.config["HELP_RETENTION_DAYS"])
+    return render_template("help/ask.html", form=form, retention_days=services.retention_days())
 
 
 def _decoy_receipt() -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..audit.services import record
 from ..extensions import db
 from .models import OrganizationKey, RoutingRule
 
@@ -91,3 +92,64 @@ def explain() -> dict[str, int]:
         "ready": sum(1 for r in rules if r.is_accepting and r.organization_id in with_keys),
         "coordinators": sum(1 for r in rules if r.is_coordinator and r.organization_id in with_keys),
     }
+
+
+def coverage() -> dict[str, dict[str, int]]:
+    """For the steward: how many ready organizations (accepting, keys set up) take each category and
+    each language; "" counts those that take any. Counts only."""
+    with_keys = set(db.session.scalars(select(OrganizationKey.organization_id)))
+    ready = [r for r in db.session.scalars(select(RoutingRule)) if r.is_accepting and r.organization_id in with_keys]
+    categories: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    for rule in ready:
+        for code in rule.categories or [""]:
+            categories[code] = categories.get(code, 0) + 1
+        for code in rule.languages or [""]:
+            languages[code] = languages.get(code, 0) + 1
+    return {"categories": categories, "languages": languages}
+
+
+def rule_of(organization_id: str) -> RoutingRule:
+    """The organization's rule, or a new one (not yet saved) that accepts nothing until it is saved."""
+    return db.session.get(RoutingRule, organization_id) or RoutingRule(
+        organization_id=organization_id, is_accepting=False, categories=[], areas=[], languages=[],
+        is_coordinator=False, last_assignment=0)
+
+
+def _snapshot(rule: RoutingRule) -> dict:
+    return {"is_accepting": bool(rule.is_accepting), "categories": list(rule.categories or []),
+            "areas": list(rule.areas or []), "languages": list(rule.languages or [])}
+
+
+def update_rule(actor, organization_id: str, *, is_accepting: bool, categories: list[str], areas: list[str],
+                languages: list[str]) -> RoutingRule:
+    """An organization member's opt-in. The coordinator flag is the steward's and is left alone."""
+    rule = rule_of(organization_id)
+    before = _snapshot(rule)
+    rule.is_accepting = is_accepting
+    rule.categories = sorted(set(categories))
+    rule.areas = sorted({normalize_area(area) for area in areas if normalize_area(area)})
+    rule.languages = sorted(set(languages))
+    db.session.add(rule)
+    after = _snapshot(rule)
+    changes = {key: {"before": before[key], "after": after[key]} for key in after if before[key] != after[key]}
+    record("help.routing_changed", actor=actor, target_type="organization", target_id=organization_id,
+           changes=changes)
+    db.session.commit()
+    return rule
+
+
+def set_coordinator(actor, organization_id: str) -> None:
+    """The steward designates the one coordinator that receives what nobody else matches."""
+    rule = rule_of(organization_id)
+    if rule not in db.session:
+        rule.is_accepting, rule.areas = True, [STATEWIDE]
+        db.session.add(rule)
+    previous = [r.organization_id for r in db.session.scalars(select(RoutingRule).where(
+        RoutingRule.is_coordinator.is_(True), RoutingRule.organization_id != organization_id))]
+    for other in db.session.scalars(select(RoutingRule).where(RoutingRule.organization_id.in_(previous))):
+        other.is_coordinator = False
+    rule.is_coordinator = True
+    record("help.coordinator_changed", actor=actor, target_type="organization", target_id=organization_id,
+           changes={"coordinator": {"before": previous, "after": organization_id}})
+    db.session.commit()

@@ -28,6 +28,7 @@ from .models import (
     HelpReply,
     HelpRequest,
     HelpRequestKey,
+    HelpSettings,
 )
 from .words import designation
 
@@ -75,8 +76,32 @@ def today() -> date:
     return clock.now().date()
 
 
+RETENTION_RANGE = (30, 180)
+
+
+def retention_days() -> int:
+    """Days a request is kept after its last activity: the steward's choice, else the configured default."""
+    settings = db.session.get(HelpSettings, 1)
+    return settings.retention_days if settings else current_app.config["HELP_RETENTION_DAYS"]
+
+
+def set_retention_days(actor: User, days: int) -> None:
+    """The steward's choice (30–180). It applies from each request's next activity; nothing is shortened
+    behind anyone's back."""
+    low, high = RETENTION_RANGE
+    if not low <= days <= high:
+        raise ValueError(days)
+    settings = db.session.get(HelpSettings, 1) or HelpSettings(id=1)
+    before = settings.retention_days if settings.retention_days else current_app.config["HELP_RETENTION_DAYS"]
+    settings.retention_days = days
+    db.session.add(settings)
+    record("help.retention_changed", actor=actor, target_type="help_settings", target_id=1,
+           changes={"retention_days": {"before": before, "after": days}})
+    db.session.commit()
+
+
 def _retention() -> timedelta:
-    return timedelta(days=current_app.config["HELP_RETENTION_DAYS"])
+    return timedelta(days=retention_days())
 
 
 def _touch(request: HelpRequest) -> None:

@@ -6,28 +6,34 @@ secret outlives that response (see ``crypto.py``).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..accounts.access import requires_role
 from ..accounts.forms import choice
-from ..accounts.models import ORG_MEMBER
+from ..accounts.models import ORG_MEMBER, STEWARD
 from ..accounts.services import organization_for, organizations_of
+from ..directory import services as directory_services
 from ..directory.models import Organization
 from ..domain import NotAllowed, NotFound
 from ..extensions import db
-from . import crypto, keys, services
+from ..i18n.setup import current_locale, site_locales
+from . import crypto, keys, routing, services
 from .forms import (
     STATUS_LABELS,
+    CoordinatorForm,
     DeleteForm,
     ForwardForm,
     GrantForm,
     RecoveryKeyForm,
     ReplyForm,
+    RetentionForm,
+    RoutingForm,
     StatusForm,
     UnlockForm,
+    area_lines,
 )
-from .models import OrganizationKey
+from .models import OrganizationKey, RoutingRule
 
 bp = Blueprint("help_staff", __name__, url_prefix="/staff/help")
 
@@ -222,3 +228,76 @@ def delete(request_id: str):
         services.delete_by_organization(g.staff_user, item.id)
         return redirect(url_for("help_staff.inbox"))
     return _detail(item, delete=form)
+
+
+# -- routing: each organization opts in; the steward designates the coordinator and sets retention -----
+
+
+def _category_choices() -> list:
+    locale = current_locale().code
+    return [choice(term.code, term.text("name", locale).value) for term in directory_services.category_tree()]
+
+
+def _routing_choices(form: RoutingForm) -> RoutingForm:
+    form.categories.choices = _category_choices()
+    form.languages.choices = [choice(loc.code, loc.native_name) for loc in site_locales()]
+    return form
+
+
+@bp.route("/organizations/<organization_id>/routing", methods=["GET", "POST"])
+@requires_role(ORG_MEMBER)
+def routing_rule(organization_id: str):
+    organization = _organization(organization_id)
+    rule = routing.rule_of(organization.id)
+    form = _routing_choices(RoutingForm(data={
+        "is_accepting": rule.is_accepting, "categories": rule.categories, "languages": rule.languages,
+        "areas": "\n".join(rule.areas or [])}))
+    if form.validate_on_submit():
+        routing.update_rule(g.staff_user, organization.id, is_accepting=form.is_accepting.data,
+                            categories=form.categories.data or [], areas=area_lines(form.areas.data),
+                            languages=form.languages.data or [])
+        return redirect(url_for("help_staff.routing_rule", organization_id=organization.id, saved=1))
+    return render_template("help_staff/routing.html", organization=organization, form=form, rule=rule,
+                           has_keys=keys.public_key_of(organization.id) is not None), 200
+
+
+def _overview(*, coordinator=None, retention=None, status=200):
+    rules = {rule.organization_id: rule for rule in db.session.scalars(db.select(RoutingRule))}
+    organizations = list(db.session.scalars(db.select(Organization).order_by(Organization.name)))
+    coordinator = coordinator or CoordinatorForm(formdata=None, data={
+        "organization_id": next((oid for oid, rule in rules.items() if rule.is_coordinator), None)})
+    coordinator.organization_id.choices = [choice("", "—")] + [choice(o.id, o.name) for o in organizations]
+    retention = retention or RetentionForm(formdata=None, data={"retention_days": str(services.retention_days())})
+    return render_template(
+        "help_staff/overview.html", counts=routing.explain(), coverage=routing.coverage(),
+        terms={term.code: term for term in directory_services.all_terms()},
+        locales={loc.code: loc for loc in site_locales()}, coordinator_form=coordinator, retention_form=retention,
+        default_days=current_app.config["HELP_RETENTION_DAYS"]), status
+
+
+@bp.get("/routing")
+@requires_role(STEWARD)
+def overview():
+    return _overview()
+
+
+@bp.post("/routing/coordinator")
+@requires_role(STEWARD)
+def coordinator():
+    form = CoordinatorForm()
+    organizations = list(db.session.scalars(db.select(Organization.id)))
+    form.organization_id.choices = [choice(oid, oid) for oid in organizations]
+    if form.validate_on_submit():
+        routing.set_coordinator(g.staff_user, form.organization_id.data)
+        return redirect(url_for("help_staff.overview", saved=1))
+    return _overview(coordinator=form)
+
+
+@bp.post("/routing/retention")
+@requires_role(STEWARD)
+def retention():
+    form = RetentionForm()
+    if form.validate_on_submit():
+        services.set_retention_days(g.staff_user, form.days)
+        return redirect(url_for("help_staff.overview", saved=1))
+    return _overview(retention=form)
