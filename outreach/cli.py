@@ -155,3 +155,45 @@ def hsds_export(fmt: str, lang: str | None, directory: Path) -> None:
     counts = export(directory, fmt, lang)
     summary = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
     click.echo(f"Wrote an HSDS 3.0 {fmt} package to {directory}: {summary or 'no records'}.")
+
+
+@hsds_cli.command("import")
+@click.option("--dry-run", is_flag=True, help="Validate and count what would change; write nothing.")
+@click.option("--no-index", is_flag=True,
+              help="Leave the search index to `search sync` / `search reindex` (the outbox rows are written anyway).")
+@click.argument("path", type=click.Path(path_type=Path))
+def hsds_import(dry_run: bool, no_index: bool, path: Path) -> None:
+    """Import an HSDS 3.0 JSON file, export folder or data package (validated first; all or nothing)."""
+    from .interop.importing import ImportFailed, import_hsds
+    from .search.services import sync
+
+    try:
+        summary = import_hsds(path, default_locale=current_app.config["LOCALES"][0], dry_run=dry_run)
+    except ImportFailed as error:
+        click.echo(f"Nothing was imported: {len(error.problems)} problem(s) in {path}:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {path}:")
+    for kind, counts in summary.counts.items():
+        if any(counts.values()):
+            click.echo(f"  {kind}: {counts['created']} created, {counts['updated']} updated, "
+                       f"{counts['unchanged']} unchanged")
+    for table, count in summary.removed.items():
+        click.echo(f"  {table}: {count} {'would be ' if dry_run else ''}removed (no longer in the file)")
+    for table, count in summary.ignored.items():
+        click.echo(f"  {table}: {count} not kept (this site has no {table} records)")
+    for note in summary.notes:
+        click.echo(f"  note: {note}")
+    if dry_run or summary.reindex == "nothing":
+        return
+    if no_index:
+        click.echo(f"Search: {summary.reindex} to re-index; run `flask outreach search sync`.")
+        return
+    from .search import IndexBusy
+
+    try:
+        click.echo(f"Search: indexed {sync()} services.")
+    except IndexBusy:
+        click.echo("Search: another process is updating the index; `flask outreach search sync` will catch up.")

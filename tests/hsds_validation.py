@@ -1,6 +1,6 @@
 """Validating against the official HSDS 3.0 schemas, offline.
 
-The compiled schemas copied into ``tests/hsds/schema`` and the official ``openapi.json``
+The official schemas in ``outreach/interop/hsds/schema`` and the official ``openapi.json``
 (``outreach/interop/hsds/``) are registered in a local ``referencing`` registry under their online
 addresses, so ``$ref``s resolve without the network.
 """
@@ -17,7 +17,8 @@ from referencing.jsonschema import DRAFT202012
 
 from outreach.api.openapi import OFFICIAL_OPENAPI, SCHEMA_BASE
 
-HSDS_SCHEMAS = Path(__file__).resolve().parent / "hsds" / "schema"
+# The official schemas the import also validates with (one copy, in the package).
+HSDS_SCHEMAS = Path(__file__).resolve().parent.parent / "outreach" / "interop" / "hsds" / "schema"
 OFFICIAL = "https://outreach.test/hsds/openapi.json"
 
 

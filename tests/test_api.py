@@ -1,7 +1,7 @@
 """The read-only HSDS 3.0 API under /api/.
 
 Every response is validated with ``jsonschema`` against the official HSDS 3.0 schemas copied into
-``tests/hsds/`` (compiled schemas) and ``outreach/interop/hsds/openapi.json`` (the official API
+``outreach/interop/hsds/schema/`` (compiled schemas) and ``outreach/interop/hsds/openapi.json`` (the official API
 description, whose response schemas — Page object included — are used as they are). Each file is
 registered in a local ``referencing`` registry under its online address, so nothing touches the network.
 """

@@ -3,7 +3,7 @@
 The JSON files are validated with ``jsonschema`` against the official compiled schemas; the CSVs are
 checked against the official ``datapackage.json`` (field order, required fields, enums, uuid/number/
 date/time/datetime values, uniqueness and the foreign keys between the tables we fill) by a small
-Table Schema check written here (the ``frictionless`` validator itself is not a dependency).
+Table Schema check written here; tests/test_hsds_import.py also runs the ``frictionless`` validator.
 """
 from __future__ import annotations
 
