@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from sqlalchemy import select
 
@@ -130,7 +130,10 @@ def _apply_location(org: Organization, spec: dict) -> Location:
 def _apply_service(org: Organization, spec: dict, terms: dict[str, TaxonomyTerm], locations: dict[str, Location]) -> Service:
     service = _get(Service, "service", spec["slug"])
     service.organization = org
+    verified_later = service.assured_date and (spec["assured_date"] is None or service.assured_date > spec["assured_date"])
     for field in ("url", "email", "status", "minimum_age", "maximum_age", "assured_date", "assurer_email"):
+        if field in ("assured_date", "assurer_email") and verified_later:
+            continue  # re-verified since (by staff): the content's older date must not undo that
         setattr(service, field, spec[field])
     for field in ("name", "alternate_name", "description", "interpretation_services", "application_process",
                   "eligibility_description", "fees_description", "wait_time", "alert"):
@@ -171,9 +174,16 @@ def _apply_service(org: Organization, spec: dict, terms: dict[str, TaxonomyTerm]
     return service
 
 
-def load_content(root: Path) -> dict[str, int]:
-    """Validate all of ``root``, then write it in one transaction. Returns counts of what is there."""
+def load_content(root: Path, *, protected_services: Collection[str] = (), protected_locations: Collection[str] = (),
+                 kept: list[str] | None = None) -> dict[str, int]:
+    """Validate all of ``root``, then write it in one transaction. Returns counts of what is there.
+
+    Services and locations whose ids are in ``protected_*`` (edited through the staff pages) are left
+    as they are, neither updated nor deleted; their content slugs are appended to ``kept``.
+    """
     taxonomy, organizations = read_content(root)
+    kept = kept if kept is not None else []
+    protected = {"service": set(protected_services), "location": set(protected_locations)}
     # One "rebuild everything" outbox row instead of one per changed row.
     db.session.info["outreach.outbox_disabled"] = True
     try:
@@ -190,16 +200,34 @@ def load_content(root: Path) -> dict[str, int]:
             keep["organization"].add(org.id)
             locations = {}
             for loc_spec in spec["locations"]:
-                location = _apply_location(org, loc_spec)
+                location_id = id_for_slug("location", loc_spec["slug"])
+                if location_id in protected["location"] and db.session.get(Location, location_id) is not None:
+                    location = db.session.get(Location, location_id)
+                    kept.append(f"location {loc_spec['slug']}")
+                else:
+                    location = _apply_location(org, loc_spec)
                 locations[loc_spec["slug"]] = location
                 keep["location"].add(location.id)
             db.session.flush()
             for svc_spec in spec["services"]:
+                service_id = id_for_slug("service", svc_spec["slug"])
+                if service_id in protected["service"] and db.session.get(Service, service_id) is not None:
+                    keep["service"].add(service_id)
+                    kept.append(f"service {svc_spec['slug']}")
+                    continue
                 keep["service"].add(_apply_service(org, svc_spec, terms, locations).id)
-        for model, kind in ((Service, "service"), (Location, "location"), (Organization, "organization")):
+        for model, kind in ((Service, "service"), (Location, "location")):
             gone = db.session.scalars(select(model).where(model.content_slug.is_not(None), model.id.not_in(keep[kind])))
             for record in gone:
+                if record.id in protected[kind]:
+                    kept.append(f"{kind} {record.content_slug} (no longer in the content)")
+                    keep["organization"].add(record.organization_id)
+                    continue
                 db.session.delete(record)
+        gone = db.session.scalars(select(Organization).where(Organization.content_slug.is_not(None),
+                                                             Organization.id.not_in(keep["organization"])))
+        for record in gone:
+            db.session.delete(record)
         db.session.add(SearchOutbox(service_id=None))
         db.session.commit()
     except Exception:
