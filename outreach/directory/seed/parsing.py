@@ -25,8 +25,10 @@ def content_files(root: Path) -> list[Path]:
 
 
 def content_checksum(root: Path) -> str:
+    from ...campaigns.content import campaign_files  # campaigns and their images count too
+
     digest = hashlib.sha256()
-    for path in content_files(root):
+    for path in [*content_files(root), *campaign_files(root)]:
         if path.is_file():
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
