@@ -9,7 +9,7 @@ PORT   := $(or $(OUTREACH_PORT),5000)
 TEST_DATABASE_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-tantivy test-postgres chromium catalogs setup clean
+.PHONY: run serve-prod test test-tantivy test-postgres chromium catalogs setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,26 @@ setup: catalogs
 run: setup
 	@echo "Outreach is at http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
 	@$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-debugger --no-reload
+
+# Production set-up on this machine (README "Production"): PostgreSQL on 127.0.0.1:5432 (database
+# outreach_prod, created when missing), Redis for sessions and rate limits, instance-prod/ for the secret
+# key and the search index; migrations, ZIP centroids, content, a fresh index, then gunicorn with
+# outreach/gunicorn_conf.py on 127.0.0.1:8000 (OUTREACH_BIND, OUTREACH_WORKERS, OUTREACH_THREADS).
+PROD_DATABASE_URL:= $(or $(PROD_DATABASE_URL),$(OUTREACH_DATABASE_URL),postgresql+psycopg://root@127.0.0.1:5432/outreach_prod)
+PROD_REDIS_URL   := $(or $(PROD_REDIS_URL),$(OUTREACH_REDIS_URL),redis://127.0.0.1:6379/0)
+PROD_INSTANCE    := $(or $(PROD_INSTANCE),$(OUTREACH_INSTANCE_PATH),$(CURDIR)/instance-prod)
+
+serve-prod: export OUTREACH_DATABASE_URL = $(PROD_DATABASE_URL)
+serve-prod: export OUTREACH_REDIS_URL = $(PROD_REDIS_URL)
+serve-prod: export OUTREACH_INSTANCE_PATH = $(PROD_INSTANCE)
+serve-prod: $(VENV)/.installed catalogs
+	@$(BIN)/python -m outreach.operations ensure-database
+	@$(FLASK) db upgrade
+	@$(FLASK) outreach geo load --if-empty
+	@$(FLASK) outreach content load --if-changed
+	@$(FLASK) outreach search reindex
+	@echo "Outreach (gunicorn) is at http://$(or $(OUTREACH_BIND),127.0.0.1:8000)/  (Ctrl+C stops it)"
+	@exec $(BIN)/gunicorn -c outreach/gunicorn_conf.py
 
 # Debian's Chromium drives the browser tests; a missing browser fails the run, it never skips tests.
 chromium:

@@ -25,6 +25,11 @@ MESSAGES = {
         _l("Sorry, something went wrong on our side"),
         _l("Nothing you did caused this. Please try again in a few minutes."),
     ),
+    503: (
+        _l("This page is not available right now"),
+        _l("Something it needs is not working at the moment. Nothing you sent was kept. "
+           "Please try again in a few minutes; searching the directory still works."),
+    ),
 }
 CSRF_MESSAGE = (
     _l("This form has expired"),
@@ -53,6 +58,14 @@ def _http_error(error: HTTPException):
 def _csrf_error(error: CSRFError):
     if is_api_request():
         return json_error(400)
+    from .accounts.sessions import store_reachable
+
+    if not store_reachable():
+        # The token was lost with the session store, not because the form expired: saying "reload
+        # and send it again" would be untrue. The help pages keep their own clear answer.
+        if request.blueprint == "help":
+            return render_template("help/unavailable.html"), 503
+        return render_error(503, *MESSAGES[503])
     return render_error(400, *CSRF_MESSAGE)
 
 

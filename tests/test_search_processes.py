@@ -608,6 +608,7 @@ def test_a_deleted_index_is_rebuilt_while_gunicorn_runs(make_instance, processes
         time.sleep(1.5)  # both workers race to notice and rebuild while residents keep searching
     assert not hammer.failures, hammer.failures
     assert hammer.statuses and set(hammer.statuses) == {200}, sorted(set(hammer.statuses))  # never a 500
+    assert server.get("/healthz")[0] == 200  # the load balancer keeps the machine meanwhile
 
     converge(server, {"naloxone": naloxone}, timeout=15)  # real results again, from both workers
     for status, body, _probe in [server.search("naloxone") for _ in range(4)]:
@@ -665,3 +666,57 @@ def test_two_machines_with_their_own_indexes_share_one_database(make_instance, p
         list(pool.map(assert_clean, (first, second), (editor_a, editor_b)))
     for server in (server_a, server_b):
         assert_healthy(server)
+
+
+# Redis joins when OUTREACH_TEST_REDIS_URL is set (`make test-postgres`, with PostgreSQL): collected
+# then, never skipped. Two machines on one database AND one Redis, as in production.
+TEST_REDIS_URL = os.environ.get("OUTREACH_TEST_REDIS_URL", "")
+
+if TEST_REDIS_URL:
+
+    def _post_form(server: Server, path: str, fields: dict[str, str], cookie: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            connection.request("POST", path, body=urlencode(fields), headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+
+    def test_two_machines_share_rate_limits_and_sessions_through_redis(make_instance, processes):
+        """Two machines, one database, one Redis: a visitor's session opened on machine A is valid on
+        machine B, and the wrong-receipt limit counts their tries on both machines together."""
+        import secrets
+
+        first = make_instance("machine-a")
+        second = make_instance("machine-b", share=first)
+        shared = {"OUTREACH_REDIS_URL": TEST_REDIS_URL, "OUTREACH_HELP_RECEIPT_LIMIT": "3 per hour",
+                  # A key of this run's own: the limiter's keys (HMACs of the address) are new ones.
+                  "OUTREACH_SECRET_KEY": f"process-test-{secrets.token_hex(16)}"}
+        first.env.update(shared)
+        second.env.update(shared)
+        server_a, server_b = processes.server(first), processes.server(second)
+        processes.ready()
+
+        connection = http.client.HTTPConnection("127.0.0.1", server_a.port, timeout=30)
+        connection.request("GET", "/en/help/check")
+        response = connection.getresponse()
+        page = response.read().decode("utf-8")
+        assert response.status == 200, page[:500]
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+        connection.close()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        wrong = {"csrf_token": token, "receipt": "K7QF-2M9T-AAAA-BBBB-CCCC-DDDD-EEEE"}
+
+        # The session (and so the CSRF token) written by A is read by B: no "form expired".
+        answers = [_post_form(server, "/en/help/check", wrong, cookie) for server in (server_a, server_b, server_a)]
+        assert [status for status, _ in answers] == [200, 200, 200], [body[:300] for _, body in answers]
+        assert all("We could not find a request with that receipt" in body for _, body in answers)
+        # Three wrong tries across the two machines: the fourth is refused on either.
+        for server in (server_b, server_a):
+            status, body = _post_form(server, "/en/help/check", wrong, cookie)
+            assert status == 429, body[:500]
+            assert 'href="tel:988"' in body
+        for server in (server_a, server_b):
+            assert_healthy(server)

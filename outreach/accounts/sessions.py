@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
 from ..extensions import db
@@ -89,6 +89,28 @@ def _redis_interface():
     return RedisDownIsNoSession
 
 
+def store_reachable() -> bool:
+    """Whether the session store answers (always, for the database store: without the database
+    nothing works anyway). The staff pages and the CSRF error page ask before promising a form."""
+    client = current_app.extensions.get("outreach.redis")
+    if client is None:
+        return True
+    from redis.exceptions import RedisError
+
+    try:
+        client.ping()
+    except (RedisError, OSError):
+        return False
+    return True
+
+
+def _staff_pages_need_the_store():
+    """Staff pages live in the session: with its store down they fail closed with a clear 503
+    (a sign-in form that could never be sent, or a 500, would be worse). Resident pages never ask."""
+    if request.path.startswith("/staff/") and not store_reachable():
+        abort(503)
+
+
 def init_app(app: Flask) -> None:
     common: dict[str, Any] = dict(
         app=app,
@@ -101,9 +123,11 @@ def init_app(app: Flask) -> None:
     if app.config.get("REDIS_URL"):
         import redis
 
-        client = redis.Redis.from_url(app.config["REDIS_URL"])
+        # Bounded waits: an unreachable Redis must fail a request in seconds, not hang a worker.
+        client = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=2)
         app.extensions["outreach.redis"] = client
         app.session_interface = _redis_interface()(client=client, **common)
+        app.before_request(_staff_pages_need_the_store)
     else:
         app.session_interface = DatabaseSessionInterface(**common)
 

@@ -1,0 +1,108 @@
+"""gunicorn's configuration for production: ``gunicorn -c outreach/gunicorn_conf.py`` (see README "Production").
+
+Tuned from the environment (each optional):
+
+=========================  =====================  ===============================================
+``OUTREACH_BIND``          ``127.0.0.1:8000``     address to listen on (the reverse proxy's upstream)
+``OUTREACH_WORKERS``       CPU cores + 1          worker processes (each keeps its own search index reader)
+``OUTREACH_THREADS``       ``4``                  threads per worker (waits on the database overlap)
+``OUTREACH_TIMEOUT``       ``30``                 seconds before a stuck worker is replaced
+``OUTREACH_ACCESS_LOG``    ``-`` (stdout)         access log file; empty turns it off
+``OUTREACH_ERROR_LOG``     ``-`` (stderr)         error log file
+=========================  =====================  ===============================================
+
+What gets logged is part of the privacy promise. :class:`PrivateLogger` gives the access log only
+the time, method, path WITHOUT its query string (a search query never reaches a log), status,
+response size and duration: no client address, user agent, referrer, header or cookie, whatever
+``access_log_format`` an operator sets. Lines of the error log that would carry request data
+(gunicorn writes the peer's address and the raw request line on malformed requests, and the full
+URI when a request fails) are rewritten to keep only the method and the path.
+
+Forwarded headers are trusted by the app itself, for exactly ``OUTREACH_PROXY_HOPS`` proxies
+(``outreach/operations.py``); gunicorn trusts none of them (``forwarded_allow_ips`` is empty).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from gunicorn.glogging import Logger
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more, not {value}")
+    return value
+
+
+wsgi_app = "outreach:create_app()"
+bind = [os.environ.get("OUTREACH_BIND", "127.0.0.1:8000")]
+workers = _int("OUTREACH_WORKERS", (os.cpu_count() or 1) + 1)
+threads = _int("OUTREACH_THREADS", 4)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _int("OUTREACH_TIMEOUT", 30)
+graceful_timeout = 20
+keepalive = 5
+# Each worker builds its own app (database pool, search reader) after the fork: nothing is shared by
+# accident, and a worker replaced after a crash starts exactly like the others.
+preload_app = False
+forwarded_allow_ips = ""  # the app's ProxyFix applies the exact hop count instead
+proxy_protocol = False
+control_socket_disable = True  # no control socket under the home folder, shared by every instance
+accesslog = os.environ.get("OUTREACH_ACCESS_LOG", "-") or None
+errorlog = os.environ.get("OUTREACH_ERROR_LOG", "-")
+loglevel = "info"
+# Time, method, path (no query string), status, bytes, milliseconds. PrivateLogger provides no other atom.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "outreach.gunicorn_conf.PrivateLogger"
+
+
+# -- logging without personal data ---------------------------------------------------------------
+
+_ATOMS_KEPT = ("t", "m", "U", "s", "B", "b", "T", "D", "M", "L", "p", "H")
+_ADDRESS = re.compile(r"\s*(?:from\s+)?\bip=\S*", re.IGNORECASE)
+_QUERY = re.compile(r"(/[^\s?'\"]*)\?[^\s'\"]*")
+_BAD_REQUEST = re.compile(r"^(Invalid request)\b.*?:\s*(.*)$", re.DOTALL)
+
+
+def scrub(message: str) -> str:
+    """Remove what could identify a person or their search from one error-log message."""
+    bad = _BAD_REQUEST.match(message)
+    if bad:
+        # "Invalid request from ip=…: Invalid HTTP request line: '<the whole raw line>'": keep the kind only.
+        kind = bad.group(2).split(":", 1)[0].strip()
+        return f"{bad.group(1)}: {kind}" if kind else bad.group(1)
+    return _QUERY.sub(r"\1", _ADDRESS.sub("", message))
+
+
+class _Scrubber(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted is dropped, not leaked
+            return False
+        record.msg, record.args = scrub(message), None
+        return True
+
+
+class PrivateLogger(Logger):
+    """gunicorn's logger with the privacy rules above."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        if not any(isinstance(existing, _Scrubber) for existing in self.error_log.filters):
+            self.error_log.addFilter(_Scrubber())
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        every = super().atoms(resp, req, environ, request_time)
+        kept = {name: every[name] for name in _ATOMS_KEPT if name in every}
+        kept["r"] = f"{every.get('m')} {every.get('U')} {every.get('H')}"  # the request line, no query
+        return kept
