@@ -1,14 +1,15 @@
 """Jinja helpers: listing text in the page's locale, opening hours, and locale-aware formats."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+
 
 from babel import Locale
 from flask import Flask, url_for
-from flask_babel import format_currency, format_date, format_number, format_time, get_locale, gettext, ngettext
+from flask_babel import format_currency, get_locale, gettext
 
 from .directory import hours, services
 from .directory.models import WEEKDAYS, LocalText, Service
+from .i18n import formats
 from .i18n.setup import current_locale
 
 WEEKDAY_INDEX = {code: index for index, code in enumerate(WEEKDAYS)}
@@ -29,14 +30,11 @@ def weekday_name(code: str) -> str:
     return get_locale().days["format"]["wide"][WEEKDAY_INDEX[code]]
 
 
-def clock(value: time | datetime) -> str:
-    if isinstance(value, datetime):
-        return format_time(value.replace(tzinfo=None), "short")
-    return format_time(datetime.combine(date(2026, 1, 5), value), "short")
-
-
-def day(value: date) -> str:
-    return format_date(value, "long")
+def weekly_table(schedules) -> list:
+    """The week's opening hours, starting on the day the page's locale starts a week on."""
+    table = hours.weekly_table(schedules)
+    start = formats.first_weekday()
+    return table[start:] + table[:start]
 
 
 def language_name(code: str) -> str:
@@ -104,14 +102,14 @@ def about_distance(miles: float) -> str:
     if miles < 1:
         return gettext("Less than 1 mile away")
     rounded = round(miles) if miles < 10 else int(round(miles / 5) * 5)
-    return ngettext("About %(num)s mile away", "About %(num)s miles away", rounded)
+    return formats.ngettext_number("About %(num)s mile away", "About %(num)s miles away", rounded)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         tx=tx,
         open_status=open_status,
-        weekly_table=hours.weekly_table,
+        weekly_table=weekly_table,
         is_always_open=hours.is_always_open,
         weekday_name=weekday_name,
         language_name=language_name,
@@ -121,7 +119,9 @@ def init_app(app: Flask) -> None:
         about_distance=about_distance,
     )
     app.jinja_env.filters.update(
-        clock=clock, day=day, truncate_text=truncate_text, format_number=format_number, format_currency=format_currency
+        clock=formats.clock, day=formats.day, truncate_text=truncate_text, format_number=formats.number,
+        format_currency=format_currency
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.globals["ngettext"] = formats.jinja_ngettext  # %(num)s in the locale's own digits

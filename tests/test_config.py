@@ -27,7 +27,7 @@ def test_defaults(tmp_path):
     settings = load_settings({"INSTANCE_PATH": str(tmp_path)}, environ={})
     assert settings.PAGE_SIZE == 20
     assert settings.STALE_AFTER_DAYS == 180
-    assert settings.LOCALES == ("en", "es", "ar")
+    assert settings.LOCALES == ("en", "es", "zh_Hans", "zh_Hant", "vi", "tl", "ko", "ru", "ht", "fr", "ar", "fa")
     assert settings.MAX_CONTENT_LENGTH == 1024 * 1024
     assert settings.SECURE_COOKIES is False
     assert settings.SECRET_KEY == ""  # never a fixed default

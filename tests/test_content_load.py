@@ -497,3 +497,27 @@ def test_loading_the_real_content_again_changes_nothing(demo_app):
     result = demo_app.test_cli_runner().invoke(args=["outreach", "content", "load"])
     assert result.exit_code == 0, result.output
     assert counts(demo_app) == before
+
+
+def test_every_taxonomy_term_is_written_in_all_twelve_languages():
+    import yaml
+
+    from outreach.i18n.locales import table_codes
+
+    from outreach.i18n.catalogs import PROJECT_ROOT
+
+    data = yaml.safe_load((PROJECT_ROOT / "content" / "taxonomy.yaml").read_text(encoding="utf-8"))
+    terms = []
+
+    def walk(items):
+        for item in items or []:
+            terms.append(item)
+            walk(item.get("children"))
+
+    for items in data.values():
+        walk(items)
+    assert len(terms) >= 40
+    for term in terms:
+        for field in ("name", "description"):
+            missing = set(table_codes()) - set(term.get(field) or {})
+            assert not missing, f"{term['code']} {field}: no {', '.join(sorted(missing))}"

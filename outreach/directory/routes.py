@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..i18n.locales import negotiate
-from ..i18n.setup import current_locale, locale_codes
+from ..i18n.setup import current_locale, listed_codes
 from ..search.forms import filter_choices, page_args, search_form_from
 from ..search.services import search_directory
 from . import services
@@ -19,7 +19,7 @@ root = Blueprint("root", __name__)
 @root.get("/")
 def pick_language():
     """Bare ``/`` sends the visitor to the best language their browser asks for."""
-    code = negotiate(request.headers.get("Accept-Language"), locale_codes())
+    code = negotiate(request.headers.get("Accept-Language"), listed_codes())
     response = redirect(url_for("directory.home", lang_code=code), code=302)
     response.headers["Vary"] = "Accept-Language"
     return response

@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,6 +38,7 @@ KEYWORDS = {
     "lazy_ngettext": (1, 2),
     "lazy_pgettext": ((1, "c"), 2),
     "lazy_npgettext": ((1, "c"), 2, 3),
+    "ngettext_number": (1, 2),  # outreach.i18n.formats: ngettext with the number in the locale's digits
 }
 # Plural rules written into each catalog. Babel's CLDR data gives Spanish a third "many" form
 # (for millions) that gettext tools and translators do not expect, so the usual rules are fixed here.
@@ -44,6 +46,8 @@ PLURAL_FORMS = {
     "en": "nplurals=2; plural=(n != 1);",
     "es": "nplurals=2; plural=(n != 1);",
     "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);",
+    # CLDR's French "many" (for millions) is left out for the same reason as Spanish's.
+    "fr": "nplurals=2; plural=(n > 1);",
 }
 POT_HEADER = (
     "# Outreach: the text of the site, for translators.\n"
@@ -75,7 +79,12 @@ def catalog_path(translations: Path, locale: str) -> Path:
 
 def _read(path: Path, locale: str | None = None) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale, domain=DOMAIN)
+        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+    # Babel writes a fuzzy entry's previous msgid as "#| msgid …" but reads it back as an ordinary
+    # comment ("| msgid …") that would then stay forever: drop them (update() writes fresh ones).
+    for message in catalog:
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
+    return catalog
 
 
 def _render_po(catalog: Catalog, **options) -> bytes:
@@ -185,7 +194,7 @@ def update(translations: Path, locales: tuple[str, ...]) -> dict[str, str]:
         path = catalog_path(translations, locale)
         created = not path.is_file()
         catalog = _new_catalog(locale, template) if created else _read(path, locale)
-        catalog.update(template)
+        catalog.update(template, no_fuzzy_matching=(locale == SOURCE_LOCALE))  # English needs no guesses
         changed = _write_if_changed(path, _render_po(catalog, ignore_obsolete=True, include_previous=True))
         outcome[locale] = "created" if created else ("updated" if changed else "unchanged")
     return outcome
@@ -392,3 +401,42 @@ def check(translations: Path, locales: tuple[str, ...], root: Path = PROJECT_ROO
     for locale in locales:
         report.locales.append(check_locale(locale, template, catalog_path(translations, locale)))
     return report
+
+
+# --- which locales are complete (read at start-up) ---------------------------------------------------
+
+
+def _message_key(message_id, context: str | None) -> str:
+    first = message_id[0] if isinstance(message_id, (tuple, list)) else message_id
+    return f"{context}\x04{first}" if context else first
+
+
+@lru_cache(maxsize=8)
+def _template_keys(path: Path, _stamp: int) -> frozenset[str]:
+    return frozenset(_message_key(m.id, m.context) for m in _read(path) if m.id)
+
+
+def template_keys(translations: Path) -> frozenset[str]:
+    """Every message the code asks for (from messages.pot; read once per process and file version)."""
+    path = template_path(translations)
+    return _template_keys(path, path.stat().st_mtime_ns) if path.is_file() else frozenset()
+
+
+def compiled_keys(translations: Path, locale: str) -> frozenset[str]:
+    """The messages a locale's compiled catalog (messages.mo) translates."""
+    import gettext
+
+    path = catalog_path(translations, locale).with_suffix(".mo")
+    if not path.is_file():
+        return frozenset()
+    with path.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    return frozenset(key[0] if isinstance(key, tuple) else key
+                     for key in compiled._catalog if key)  # noqa: SLF001 (no public listing in gettext)
+
+
+def complete_locales(translations: Path, locales: tuple[str, ...]) -> tuple[str, ...]:
+    """The locales whose compiled catalog translates every message (the source locale always is)."""
+    wanted = template_keys(translations)
+    return tuple(locale for locale in locales
+                 if locale == SOURCE_LOCALE or (wanted and wanted <= compiled_keys(translations, locale)))

@@ -1,15 +1,28 @@
 """The locale lives in the URL (``/en/…``, ``/es/…``); this wires it into Flask and Flask-Babel."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_babel import get_locale
 
 from ..extensions import babel
+from . import catalogs, formats
 from .locales import SiteLocale, negotiate, site_locale, validate_locales
 
 
 def site_locales() -> tuple[SiteLocale, ...]:
     return current_app.extensions["outreach.locales"]
+
+
+def listed_locales() -> tuple[SiteLocale, ...]:
+    """The served locales whose catalogs are complete: the only ones offered to residents (language
+    switcher, hreflang, sitemap, Accept-Language). An incomplete one is still served at its own URL."""
+    return current_app.extensions["outreach.listed_locales"]
+
+
+def listed_codes() -> tuple[str, ...]:
+    return tuple(loc.code for loc in listed_locales())
 
 
 def locale_codes() -> tuple[str, ...]:
@@ -35,7 +48,7 @@ def select_locale() -> str:
         from_path = _locale_from_path()
         if from_path:
             return from_path
-        return negotiate(request.headers.get("Accept-Language"), locale_codes())
+        return negotiate(request.headers.get("Accept-Language"), listed_codes())
     return locale_codes()[0]
 
 
@@ -69,13 +82,18 @@ def alternate_urls() -> list[tuple[SiteLocale, str]]:
         args = request.args.to_dict(flat=False)
         view_args.pop("lang_code", None)
         return [
-            (loc, url_for(endpoint, lang_code=loc.code, **view_args, **args)) for loc in site_locales()
+            (loc, url_for(endpoint, lang_code=loc.code, **view_args, **args)) for loc in listed_locales()
         ]
-    return [(loc, url_for("directory.home", lang_code=loc.code)) for loc in site_locales()]
+    return [(loc, url_for("directory.home", lang_code=loc.code)) for loc in listed_locales()]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["outreach.locales"] = validate_locales(app.config["LOCALES"])
+    formats.fill_calendar_gaps()
+    served = validate_locales(app.config["LOCALES"])
+    app.extensions["outreach.locales"] = served
+    folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
+    complete = set(catalogs.complete_locales(folder, tuple(loc.code for loc in served)))
+    app.extensions["outreach.listed_locales"] = tuple(loc for loc in served if loc.code in complete)
     babel.init_app(app, locale_selector=select_locale)
     app.url_value_preprocessor(_pull_lang_code)
     app.url_defaults(_add_lang_code)
@@ -84,7 +102,7 @@ def init_app(app: Flask) -> None:
     def locale_context() -> dict:
         return {
             "site_locale": current_locale(),
-            "site_locales": site_locales(),
+            "site_locales": listed_locales(),
             "alternate_urls": alternate_urls,
             "babel_locale": get_locale(),
         }

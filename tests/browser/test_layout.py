@@ -6,15 +6,17 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-LOCALES = ("en", "es", "ar")
+from outreach.i18n.locales import table_codes
+
+LOCALES = table_codes()  # all twelve
 MIRRORED = {"quick exit": "a[data-quick-exit]", "language switcher": "nav.language-switcher"}
 
 
-@pytest.mark.parametrize("locale, direction", [("en", "ltr"), ("es", "ltr"), ("ar", "rtl")])
+@pytest.mark.parametrize("locale, direction", [(code, "rtl" if code in ("ar", "fa") else "ltr") for code in LOCALES])
 def test_html_lang_and_dir(open_page, live_server, locale, direction):
     page = open_page(js=False)
     page.goto(live_server.path(locale))
-    expect(page.locator("html")).to_have_attribute("lang", locale)
+    expect(page.locator("html")).to_have_attribute("lang", locale.replace("_", "-"))
     expect(page.locator("html")).to_have_attribute("dir", direction)
 
 
@@ -30,30 +32,38 @@ def _side(left_gap, right_gap):
     return "right" if right_gap < left_gap else "left"
 
 
-def test_rtl_mirrors_quick_exit_and_language_switcher(open_page, live_server):
+@pytest.mark.parametrize("rtl", ["ar", "fa"])
+def test_rtl_mirrors_quick_exit_and_language_switcher(open_page, live_server, rtl):
     pages = {}
-    for locale in ("en", "ar"):
+    for locale in ("en", rtl):
         pages[locale] = open_page(js=True)
         pages[locale].goto(live_server.path(locale))
     for name, selector in MIRRORED.items():
         en_left, en_right = _horizontal_gaps(pages["en"], selector)
-        ar_left, ar_right = _horizontal_gaps(pages["ar"], selector)
+        ar_left, ar_right = _horizontal_gaps(pages[rtl], selector)
         assert abs(en_left - en_right) > 8, (
             f"the {name} spans or is centred in the page in en (gaps {en_left:.0f}/{en_right:.0f} px), "
             "so mirroring cannot be seen"
         )
         en_side, ar_side = _side(en_left, en_right), _side(ar_left, ar_right)
         assert en_side != ar_side, (
-            f"the {name} is on the {en_side} in en and also on the {ar_side} in ar "
-            f"(en gaps {en_left:.0f}/{en_right:.0f} px, ar gaps {ar_left:.0f}/{ar_right:.0f} px)"
+            f"the {name} is on the {en_side} in en and also on the {ar_side} in {rtl} "
+            f"(en gaps {en_left:.0f}/{en_right:.0f} px, {rtl} gaps {ar_left:.0f}/{ar_right:.0f} px)"
         )
-    # The language switcher lists its languages in reading order: left to right in en, right to
-    # left in ar (when they sit on one line).
+    # The language menu (a disclosure, opened here) lists its languages in reading order: left to
+    # right in en, right to left in ar, row by row, and stays inside the page.
     for locale, page in pages.items():
-        boxes = [item.bounding_box() for item in page.locator("nav.language-switcher li").all()]
+        page.locator("nav.language-switcher summary").click()
+        items = page.locator("nav.language-switcher li")
+        expect(items.first).to_be_visible()
+        boxes = [item.bounding_box() for item in items.all()]
         assert len(boxes) == len(LOCALES)
-        if len({round(b["y"]) for b in boxes}) == 1:
-            xs = [b["x"] for b in boxes]
+        width = page.evaluate("document.documentElement.clientWidth")
+        assert all(b["x"] >= 0 and b["x"] + b["width"] <= width + 0.5 for b in boxes), (locale, boxes)
+        rows: dict[int, list[float]] = {}
+        for box in boxes:
+            rows.setdefault(round(box["y"]), []).append(box["x"])
+        for xs in rows.values():
             expected = sorted(xs) if locale == "en" else sorted(xs, reverse=True)
             assert xs == expected, f"languages out of reading order in {locale}: {xs}"
 

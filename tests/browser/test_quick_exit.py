@@ -4,9 +4,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from outreach.i18n.locales import table_codes
+
 pytestmark = pytest.mark.browser
 
-LOCALES = ("en", "es", "ar")
+LOCALES = table_codes()  # every public page in all twelve languages
 
 
 def _record_stub_requests(page, live_server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from sqlalchemy import and_
 from sqlalchemy.orm import Mapped, foreign, relationship
 
@@ -38,6 +39,12 @@ class LocalText:
 
     def __str__(self) -> str:
         return self.value
+
+    def as_label(self) -> Markup:
+        """For a form choice's label: the text, in a ``lang``-marked span when it is a fallback."""
+        if self.is_fallback:
+            return Markup('<span lang="{}" dir="auto">{}</span>').format(self.lang, self.value)
+        return Markup.escape(self.value)
 
     def __bool__(self) -> bool:
         return bool(self.value)
