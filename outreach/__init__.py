@@ -67,6 +67,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     help_requests.init_app(app)
 
+    # Awareness campaigns and events (resident pages, feeds, staff publishing); sitemap and robots.txt.
+    from . import campaigns
+    from .site.discovery import bp as discovery_bp
+
+    campaigns.init_app(app)
+    app.register_blueprint(discovery_bp)
+
     from .api.routes import bp as api_bp  # the read-only HSDS 3.0 API under /api/
 
     app.register_blueprint(api_bp)
@@ -74,6 +81,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .insights.routes import bp as insights_bp  # anonymous weekly demand, for staff
 
     app.register_blueprint(insights_bp)
+
+    from . import operations  # reverse-proxy hop count (ProxyFix) and GET /healthz for the load balancer
+
+    operations.init_app(app)
+
+    from . import listings  # listing edits, the review queue, problem reports, freshness
+
+    listings.init_app(app)
 
     from . import templating
 

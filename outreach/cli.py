@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from .accounts.cli import accounts_cli
 from .help.cli import help_cli
 from .i18n.cli import i18n_cli
+from .listings.cli import listings_cli
 
 outreach_cli = AppGroup("outreach", help="Outreach maintenance commands.")
 content_cli = AppGroup("content", help="Seed content in content/.")
@@ -20,6 +21,7 @@ outreach_cli.add_command(search_cli)
 outreach_cli.add_command(i18n_cli)
 outreach_cli.add_command(accounts_cli)
 outreach_cli.add_command(help_cli)
+outreach_cli.add_command(listings_cli)
 
 
 def _checksum_file() -> Path:
@@ -38,9 +40,16 @@ def _has_listings() -> bool:
 @content_cli.command("load")
 @click.option("--path", type=click.Path(file_okay=False, path_type=Path), default=None, help="Content folder.")
 @click.option("--if-changed", is_flag=True, help="Skip when the files are unchanged since the last load.")
-def content_load(path: Path | None, if_changed: bool) -> None:
-    """Validate and load the seed content (re-running updates in place)."""
+@click.option("--overwrite-staff-edits", is_flag=True,
+              help="Also replace listings edited through the staff pages (they are kept and reported otherwise).")
+def content_load(path: Path | None, if_changed: bool, overwrite_staff_edits: bool) -> None:
+    """Validate and load the seed content (re-running updates in place).
+
+    Listings edited through the staff pages are left as staff made them and listed, unless
+    --overwrite-staff-edits is given: the people who run a service know it better than the seed files.
+    """
     from .directory.seed import ContentError, content_checksum, load_content
+    from .campaigns.content import load_campaigns, read_campaigns
     from .search.services import reindex
 
     root = path or Path(current_app.config["CONTENT_DIR"])
@@ -49,8 +58,15 @@ def content_load(path: Path | None, if_changed: bool) -> None:
     if if_changed and marker.is_file() and marker.read_text().strip() == checksum and _has_listings():
         click.echo("Content unchanged since the last load.")
         return
+    from .listings.services import staff_edited
+
+    protected_services, protected_locations = (set(), set()) if overwrite_staff_edits else staff_edited()
+    kept: list[str] = []
     try:
-        counts = load_content(root)
+        campaign_specs = read_campaigns(root)  # validated before anything is written
+        counts = load_content(root, protected_services=protected_services, protected_locations=protected_locations,
+                              kept=kept)
+        campaign_count = load_campaigns(campaign_specs)
     except ContentError as error:
         click.echo(f"Nothing was loaded: {len(error.problems)} problem(s) in {root}:", err=True)
         for problem in error.problems:
@@ -63,6 +79,12 @@ def content_load(path: Path | None, if_changed: bool) -> None:
         f"Loaded {counts['organization']} organizations, {counts['location']} locations and "
         f"{counts['service']} services; indexed {indexed} services."
     )
+    click.echo(f"Loaded {campaign_count} campaigns.")
+    if kept:
+        click.echo(f"Kept {len(kept)} listing(s) as edited through the staff pages (use --overwrite-staff-edits "
+                   "to replace them with the content files):")
+        for item in kept:
+            click.echo(f"  {item}")
 
 
 @search_cli.command("reindex")

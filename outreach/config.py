@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import runpy
 import secrets
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 
@@ -30,8 +30,9 @@ class Settings:
     SEARCH_INDEX_DIR: str = ""
     # Signs sessions and CSRF tokens; empty means generated once into <instance>/secret_key.
     SECRET_KEY: str = ""
-    # Locales the site is served in; the first is the fallback.
-    LOCALES: tuple[str, ...] = ("en", "es", "ar")
+    # Locales the site is served in; the first is the fallback. Empty means every locale in
+    # translations/locales.yaml; a list here (or OUTREACH_LOCALES="en,es") may only narrow that table.
+    LOCALES: tuple[str, ...] = ()
     # The neutral page the quick exit sends people to (must not need JavaScript).
     QUICK_EXIT_URL: str = "https://www.weather.gov/"
     # Crisis and emergency numbers shown on every resident page.
@@ -71,6 +72,8 @@ class Settings:
     # help requests sent, and wrong receipts typed on "Check on my request".
     HELP_SUBMIT_LIMIT: str = "5 per hour"
     HELP_RECEIPT_LIMIT: str = "10 per hour"
+    # Residents' "report a problem with this listing" form, per (daily-rotating, hashed) client.
+    REPORT_PROBLEM_LIMIT: str = "5 per hour"
     # Outgoing e-mail (notifications that a help request is waiting); empty host sends nothing.
     SMTP_HOST: str = ""
     SMTP_PORT: int = 25
@@ -151,11 +154,17 @@ def load_settings(
         values["EXTRA"] = {**values.get("EXTRA", {}), **extra}
     settings = Settings(**values)
     if not settings.LOCALES:
-        raise ValueError("OUTREACH_LOCALES must name at least one locale")
+        if "LOCALES" in values:
+            raise ValueError("OUTREACH_LOCALES must name at least one locale")
+        from .i18n.locales import table_codes
+
+        settings = replace(settings, LOCALES=table_codes())
     if settings.INSIGHTS_MIN_COUNT < 5:
         raise ValueError(f"OUTREACH_INSIGHTS_MIN_COUNT must be at least 5, not {settings.INSIGHTS_MIN_COUNT}")
     if not 30 <= settings.HELP_RETENTION_DAYS <= 180:
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
+    if settings.STALE_AFTER_DAYS < 1:
+        raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
     if settings.PROXY_HOPS < 0:
         raise ValueError(f"OUTREACH_PROXY_HOPS must be 0 or more, not {settings.PROXY_HOPS}")
     if settings.SEARCH_BACKEND not in SEARCH_BACKENDS:
@@ -181,14 +190,24 @@ def secret_key_for(settings: Settings) -> str:
     return key
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options. pool_pre_ping: a connection the database dropped (a restart) is
+    replaced before use, so only requests in flight fail. hide_parameters: errors and logs never carry
+    the values of a query. For PostgreSQL, gssencmode=disable: the site never uses Kerberos, and libpq's
+    GSSAPI probe at every connect is a known source of crashes in psycopg's binary build (psycopg
+    issues 1213 and 1229), which a worker reconnecting after a database restart must not risk."""
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"gssencmode": "disable"}
+    return options
+
+
 def to_flask_config(settings: Settings) -> dict[str, Any]:
     config = {f.name: getattr(settings, f.name) for f in fields(Settings) if f.name != "EXTRA"}
     config.update(
         SECRET_KEY=secret_key_for(settings),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        # pool_pre_ping: a connection the database dropped (a restart) is replaced before use, so only
-        # requests in flight fail. hide_parameters: errors and logs never carry the values of a query.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         SEARCH_INDEX_DIR=settings.search_index_dir,
         BABEL_DEFAULT_LOCALE=settings.LOCALES[0],
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),

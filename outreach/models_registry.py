@@ -7,3 +7,5 @@ from .accounts import models as accounts_models  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .help import models as help_models  # noqa: F401
 from .insights import models as insights_models  # noqa: F401
+from .listings import models as listings_models  # noqa: F401
+from .campaigns import models as campaigns_models  # noqa: F401

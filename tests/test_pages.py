@@ -81,8 +81,8 @@ def test_service_detail_shows_what_a_resident_needs(client, full_service):
     assert "Anyone who might see an overdose." in text
     assert "Walk in and ask for a kit at the front desk." in text
     checked = (date.today() - timedelta(days=10))
-    assert f"Last checked {checked:%B} {checked.day}, {checked.year}" in text
-    assert "Not checked recently" not in text
+    assert f"Last verified on {checked:%B} {checked.day}, {checked.year}" in text
+    assert "Not verified recently" not in text
     # Outbound website link keeps the visitor's trail private.
     link = next(e for e in parse(html) if e.tag == "a" and e.attrs.get("href") == "https://example.org/riverside/naloxone")
     assert {"noopener", "noreferrer"} <= set(link.attrs["rel"].split())
@@ -142,17 +142,17 @@ def test_stale_listing_is_flagged(app, client):
         old = factories.service(name="Old listing", assured_date=date.today() - timedelta(days=200)).id
         edge = factories.service(name="Edge listing", assured_date=date.today() - timedelta(days=180)).id
         never = factories.service(name="Never checked", assured_date=None).id
-    assert "Not checked recently" in text_of(client.get(f"/en/services/{old}").get_data(as_text=True))
-    assert "Not checked recently" not in text_of(client.get(f"/en/services/{edge}").get_data(as_text=True))
+    assert "Not verified recently" in text_of(client.get(f"/en/services/{old}").get_data(as_text=True))
+    assert "Not verified recently" not in text_of(client.get(f"/en/services/{edge}").get_data(as_text=True))
     never_text = text_of(client.get(f"/en/services/{never}").get_data(as_text=True))
-    assert "Not checked recently" in never_text and "Last checked" not in never_text
+    assert "Not verified recently" in never_text and "Last verified on" not in never_text
 
 
 def test_stale_threshold_follows_config(app, client):
     app.config["STALE_AFTER_DAYS"] = 5
     with app.app_context():
         service_id = factories.service(name="Checked last week", assured_date=date.today() - timedelta(days=7)).id
-    assert "Not checked recently" in text_of(client.get(f"/en/services/{service_id}").get_data(as_text=True))
+    assert "Not verified recently" in text_of(client.get(f"/en/services/{service_id}").get_data(as_text=True))
 
 
 @pytest.mark.parametrize(

@@ -42,12 +42,32 @@ ALLOWED = {
     "help_staff.overview": {"steward"},
     "help_staff.coordinator": {"steward"},
     "help_staff.retention": {"steward"},
+    # Listings: members edit their own organization's; reviewers and stewards review; police never.
+    "listings.index": {"member_a", "member_b", "reviewer", "steward"},
+    "listings.organization": {"member_a", "reviewer", "steward"},
+    "listings.trust": {"steward"},
+    "listings.edit_service": {"member_a"},
+    "listings.new_service": {"member_a"},
+    "listings.edit_text": {"member_a"},
+    "listings.edit_location": {"member_a"},
+    "listings.verify": {"member_a", "reviewer", "steward"},
+    "listings.queue": {"reviewer", "steward"},
+    "listings.change": {"member_a", "reviewer", "steward"},
+    "listings.approve": {"reviewer", "steward"},
+    "listings.reject": {"reviewer", "steward"},
+    # Campaigns: outreach publishers and the steward; organization members and reviewers never.
+    **{f"campaigns_staff.{name}": {"publisher", "steward"} for name in (
+        "list_campaigns", "new", "edit", "delete", "image", "image_preview", "remove_image", "translate",
+        "new_event", "edit_event", "translate_event", "delete_event")},
 }
 STEWARD_HELP_ENDPOINTS = {"help_staff.overview", "help_staff.coordinator", "help_staff.retention"}
 HELP_ENDPOINTS = {endpoint for endpoint in ALLOWED if endpoint.startswith("help_staff.")} - STEWARD_HELP_ENDPOINTS
 # Allowed by role but not for this organization: an existing, real id still gives 404.
 NOT_FOUND = {("accounts.organization", "member_b")} | {
     (endpoint, "member_b") for endpoint in HELP_ENDPOINTS if endpoint != "help_staff.inbox"}
+LISTING_NOT_FOUND = {"listings.organization", "listings.edit_service", "listings.new_service", "listings.edit_text",
+                     "listings.edit_location", "listings.verify", "listings.change"}
+NOT_FOUND |= {(endpoint, "member_b") for endpoint in LISTING_NOT_FOUND}
 
 
 @pytest.fixture
@@ -65,11 +85,43 @@ def world(staff_app, clock):
             "steward": make_staff("steward@example.org", [{"role": "steward"}]),
         }
         ids["request_id"] = _help_request_for(org_a.id, people["member_a"])
+        ids.update(_listing_ids(service_a))
+        ids.update(_campaign_ids(people["publisher"]))
     clients = {"anonymous": staff_app.test_client()}
     for name, staff in people.items():
         clients[name] = staff_app.test_client()
         sign_in(clients[name], staff, clock)
     return ids, people, clients
+
+
+def _listing_ids(service) -> dict:
+    """Organization A's real listing ids for the listings routes: its service, place and a problem report."""
+    from outreach.listings import services as listings
+
+    report = listings.report_problem(service.id, "hours", "")
+    return {"service_id": service.id, "location_id": service.service_at_locations[0].location_id,
+            "change_id": str(report.id), "locale": "es"}
+
+
+def _campaign_ids(publisher) -> dict:
+    """A live campaign with an image and an event (the routes' real ids)."""
+    from datetime import date, time, timedelta
+
+    from outreach.accounts import clock as staff_clock
+    from outreach.campaigns import images, services as campaigns
+    from tests.campaign_fixtures import png_bytes
+
+    actor = db.session.get(User, publisher.id)
+    start = staff_clock.now() - timedelta(days=1)
+    campaign = campaigns.create_campaign(actor, campaigns.CampaignInput(
+        title="Naloxone saves lives", summary="Free kits.", body="", starts_at=start, ends_at=start + timedelta(days=30),
+        time_zone="America/Los_Angeles"))
+    campaigns.set_image(actor, campaign, png_bytes(), "A naloxone kit")
+    event = campaigns.add_event(actor, campaign, campaigns.EventInput(
+        title="Training", starts_on=date(2026, 12, 12), start_time=time(18), end_time=time(19),
+        time_zone="America/Los_Angeles", is_online=False, place="Library"))
+    assert images.path_of(campaign.image_file) is not None
+    return {"campaign_id": campaign.id, "event_id": event.id}
 
 
 def _help_request_for(organization_id: str, member) -> str:

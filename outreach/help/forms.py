@@ -5,6 +5,7 @@ import re
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -32,7 +33,7 @@ STATUS_LABELS = {
     "accepted": _l("Accepted"),
     "waitlisted": _l("On a waiting list"),
     "declined": _l("The organization cannot help with this"),
-    "closed": _l("Closed"),
+    "closed": lazy_pgettext("help request status", "Closed"),
 }
 CONTACT_LABELS = {
     "receipt": _l("I will check back here with my receipt"),

@@ -55,7 +55,7 @@ def start():
 
 def _request_form() -> HelpRequestForm:
     form = HelpRequestForm()
-    form.categories.choices = [choice(term.code, term.text("name", current_locale().code).value)
+    form.categories.choices = [choice(term.code, term.text("name", current_locale().code).as_label())
                                for term in directory_services.category_tree()]
     form.language.choices = [choice(loc.code, loc.native_name) for loc in site_locales()]
     if form.language.data is None:
