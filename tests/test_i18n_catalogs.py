@@ -83,7 +83,7 @@ def test_check_passes_on_an_untouched_copy(runner, copy):
         ),
         pytest.param("es", set_string("Ages %(min)s and over", "Desde los %(min)d años"), "placeholders differ",
                      id="changed-conversion"),
-        pytest.param("ar", set_string("Last checked %(date)s", "آخر تحقق"), "ar: placeholders differ",
+        pytest.param("ar", set_string("Last verified on %(date)s", "آخر تحقق"), "ar: placeholders differ",
                      id="dropped-placeholder"),
         pytest.param("ar", set_string("Outreach", "<b>Outreach</b>"), "ar: HTML tags differ", id="added-tag"),
         pytest.param(
