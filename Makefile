@@ -69,8 +69,11 @@ chromium:
 	    exit 1; \
 	  fi; }
 
+# Two worker processes (pytest-xdist): the suite, browser tests included, shares this 2-core machine's
+# time better than one. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test chromium catalogs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The search tests again with the tantivy engine (OUTREACH_SEARCH_BACKEND=tantivy) instead of Whoosh.
 test-tantivy: $(VENV)/.installed-test catalogs

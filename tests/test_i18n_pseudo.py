@@ -11,13 +11,10 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from babel.messages.mofile import write_mo
 
 from outreach.i18n import catalogs
 from tests.crawling import crawl
-
-pytestmark = pytest.mark.db
 
 # A locale from the table with full CLDR data (dates, language names), its catalog replaced here.
 PSEUDO = "fr"
