@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -51,13 +52,45 @@ def _empty_postgres(app) -> None:
             connection.execute(sa.text("CREATE SCHEMA public"))
 
 
+@functools.lru_cache(maxsize=1)
+def _head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from outreach import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _fresh_postgres(app) -> None:
+    """An empty, migrated PostgreSQL database for one test: emptying every table of an already
+    migrated schema takes milliseconds, dropping and migrating again half a second (done when the
+    schema is not at the current revision, or emptying fails)."""
+    with app.app_context():
+        head = _head_revision()
+        tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        try:
+            with db.engine.begin() as connection:
+                current = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+                if current != head:
+                    raise LookupError(current)
+                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        except (LookupError, sa.exc.DBAPIError):
+            pass
+    _empty_postgres(app)
+    _migrate(app)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs() -> None:
     """Flask-Babel reads .mo files, which are built rather than committed: compile them once."""
-    from outreach.config import Settings
     from outreach.i18n.catalogs import compile_catalogs
+    from outreach.i18n.locales import table_codes
 
-    compile_catalogs(PROJECT_ROOT / "translations", Settings.LOCALES)
+    compile_catalogs(PROJECT_ROOT / "translations", table_codes())
 
 
 @pytest.fixture(scope="session")
@@ -85,8 +118,7 @@ def demo_template(tmp_path_factory) -> Path:
 def app(tmp_path, migrated_template):
     if TEST_DATABASE_URL:
         application = create_app(_config(tmp_path, DATABASE_URL=TEST_DATABASE_URL))
-        _empty_postgres(application)
-        _migrate(application)
+        _fresh_postgres(application)
     else:
         shutil.copy(migrated_template, tmp_path / "outreach.sqlite3")
         application = create_app(_config(tmp_path))
@@ -102,8 +134,7 @@ def make_app(tmp_path, migrated_template):
     def build(**extra):
         if TEST_DATABASE_URL:
             application = create_app(_config(tmp_path, DATABASE_URL=TEST_DATABASE_URL, **extra))
-            _empty_postgres(application)
-            _migrate(application)
+            _fresh_postgres(application)
         else:
             shutil.copy(migrated_template, tmp_path / "outreach.sqlite3")
             application = create_app(_config(tmp_path, **extra))

@@ -63,8 +63,11 @@ def test_unknown_prefix_is_not_found(client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.db
-@pytest.mark.parametrize(("locale", "direction"), [(code, "rtl" if code in ("ar", "fa") else "ltr") for code in LOCALES])
+# Every locale on SQLite; three of them (both directions, a script subtag) again on PostgreSQL.
+@pytest.mark.parametrize(("locale", "direction"), [
+    pytest.param(code, "rtl" if code in ("ar", "fa") else "ltr",
+                 marks=[pytest.mark.db] if code in ("en", "ar", "zh_Hant") else [])
+    for code in LOCALES])
 @pytest.mark.parametrize("page", ["", "privacy", "browsing-safely", "about", "for-organizations", "search?q=help"])
 def test_html_lang_and_dir(client, locale, direction, page):
     body = client.get(f"/{locale}/{page}").get_data(as_text=True)
