@@ -245,3 +245,11 @@ def open_page(browser, live_server, shared_contexts):
         context.close()
     problems = [url for allowed, seen in records for url in foreign_requests(seen, allowed)]
     assert not problems, "requests left the live server:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core (bundled by axe-playwright-python), loaded once for the session."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()

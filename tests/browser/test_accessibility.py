@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from outreach.i18n.locales import table_codes
 
@@ -41,11 +40,6 @@ PAGES = {
     "campaign-untranslated": ("campaigns/families-together", 200),
 }
 SEED_FIELDS = ("paginated_category", "hours_service", "phone_only_service", "organization")
-
-
-@pytest.fixture(scope="session")
-def axe():
-    return Axe()
 
 
 def format_violations(violations) -> str:

@@ -5,26 +5,12 @@ never reused between cases. The listing and campaign pages are scanned by their 
 """
 from __future__ import annotations
 
-import re
-import uuid
-
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import format_violations, run_axe
+from tests.browser.staff import assert_axe_clean, make_account, sign_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "staff scan lantern meadow"
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 @pytest.fixture(scope="module")
 def organization_id(live_server) -> str:
     from sqlalchemy import select
@@ -36,39 +22,6 @@ def organization_id(live_server) -> str:
         found = db.session.scalar(select(Organization.id).order_by(Organization.name).limit(1))
         db.session.remove()
     return found
-
-
-def _account(live_server, role: str, locale: str, organization_id: str | None) -> tuple[str, str]:
-    from outreach.accounts import passwords, services
-    from outreach.accounts.models import User
-    from outreach.extensions import db
-
-    email = f"scan-{role}-{uuid.uuid4().hex[:8]}@example.org"
-    secret = pyotp.random_base32()
-    with live_server.app.app_context():
-        user = User(email=email, display_name=f"Scan {role}", password_hash=passwords.hash_password(PASSWORD),
-                    totp_secret=secret, is_active=True, session_epoch=1, failed_logins=0, preferred_locale=locale)
-        db.session.add(user)
-        db.session.commit()
-        services.grant_role(user, role, organization_id if role == "org_member" else None)
-        db.session.remove()
-    return email, secret
-
-
-def _sign_in(page, live_server, email: str, secret: str) -> None:
-    page.goto(f"{live_server.url}/staff/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff/login/code$"))
-    page.locator("input[name=code]").fill(pyotp.TOTP(secret).now())
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
-
-
-def _scan(axe, page, where: str) -> None:
-    violations = run_axe(axe, page)
-    assert not violations, f"{where}:\n{format_violations(violations)}"
 
 
 PAGES = {
@@ -83,14 +36,14 @@ PAGES = {
 @pytest.mark.parametrize("locale", ["en", "es"])
 @pytest.mark.parametrize("role", list(PAGES))
 def test_staff_pages_have_no_axe_violations(open_page, live_server, axe, organization_id, role, locale):
-    email, secret = _account(live_server, role, locale, organization_id)
+    email, secret = make_account(live_server, role, locale, organization_id)
     page = open_page(viewport={"width": 1280, "height": 900})
-    _sign_in(page, live_server, email, secret)
+    sign_in(page, live_server, email, secret)
     for path in PAGES[role]:
         response = page.goto(live_server.url + path.format(org=organization_id))
         assert response.status == 200, path
         expect(page.locator("html")).to_have_attribute("lang", locale)
-        _scan(axe, page, f"{role} {locale} {path}")
+        assert_axe_clean(axe, page, f"{role} {locale} {path}")
 
 
 @pytest.mark.parametrize("locale", ["en", "es"])
@@ -101,12 +54,12 @@ def test_staff_error_pages_have_no_axe_violations(open_page, live_server, axe, o
     page.locator("input[name=email]").fill("nobody@example.org")
     page.locator("input[name=password]").fill("wrong wrong wrong")
     page.locator("main form button[type=submit]").click()
-    _scan(axe, page, f"login error {locale}")
+    assert_axe_clean(axe, page, f"login error {locale}")
 
-    email, secret = _account(live_server, "org_member", locale, organization_id)
-    _sign_in(page, live_server, email, secret)
+    email, secret = make_account(live_server, "org_member", locale, organization_id)
+    sign_in(page, live_server, email, secret)
     page.goto(f"{live_server.url}/staff/help/organizations/{organization_id}/routing")
     page.locator("textarea[name=areas]").fill("12 Elm Street")
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
-    _scan(axe, page, f"routing error {locale}")
+    assert_axe_clean(axe, page, f"routing error {locale}")

@@ -10,58 +10,14 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import format_violations, run_axe
+from tests.browser.staff import assert_axe_clean, make_account, sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "campaign lighthouse orange eleven"
 ZONE = "America/Los_Angeles"
-
-
-def _publisher(live_server, locale: str) -> tuple[str, str]:
-    from outreach.accounts import passwords, services
-    from outreach.accounts.models import User
-    from outreach.extensions import db
-
-    email = f"campaigns-{uuid.uuid4().hex[:8]}@example.org"
-    secret = pyotp.random_base32()
-    with live_server.app.app_context():
-        user = User(email=email, display_name="Journey publisher", password_hash=passwords.hash_password(PASSWORD),
-                    totp_secret=secret, is_active=True, session_epoch=1, failed_logins=0, preferred_locale=locale)
-        db.session.add(user)
-        db.session.commit()
-        services.grant_role(user, "outreach_publisher", None)
-        db.session.remove()
-    return email, secret
-
-
-def _sign_in(page, live_server, email: str, secret: str) -> None:
-    page.goto(f"{live_server.url}/staff/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff/login/code$"))
-    page.locator("input[name=code]").fill(pyotp.TOTP(secret).now())
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
-
-
-def _axe_clean(axe, page) -> None:
-    violations = run_axe(axe, page)
-    assert not violations, f"{len(violations)} axe violation(s) on {page.url}:\n" + format_violations(violations)
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe, tmp_path, locale):
@@ -74,13 +30,13 @@ def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe
     image_path.write_bytes(buffer.getvalue())
 
     publisher = open_page(js=True, viewport={"width": 1280, "height": 900})
-    _sign_in(publisher, live_server, *_publisher(live_server, locale))
+    sign_in(publisher, live_server, *make_account(live_server, "outreach_publisher", locale))
     expect(publisher.locator("html")).to_have_attribute("lang", locale)
     publisher.locator("a[href='/staff/campaigns/']").first.click()
     expect(publisher).to_have_url(re.compile(r"/staff/campaigns/$"))
-    _axe_clean(axe, publisher)
+    assert_axe_clean(axe, publisher)
     publisher.locator("main a[href='/staff/campaigns/new']").click()
-    _axe_clean(axe, publisher)
+    assert_axe_clean(axe, publisher)
 
     # -- a mistake first: no title, and the end before the start ----------------------------------------
     publisher.locator("textarea[name=summary]").fill("Free naloxone kits and a short training, no questions asked.")
@@ -101,18 +57,18 @@ def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe
     expect(publisher.locator("textarea[name=summary]")).to_have_value(
         "Free naloxone kits and a short training, no questions asked.")
     expect(publisher.locator("input[name=categories]").nth(0)).to_be_checked()
-    _axe_clean(axe, publisher)
+    assert_axe_clean(axe, publisher)
 
     publisher.locator("input[name=title]").fill(title)
     publisher.locator("input[name=ends_on]").fill((today + timedelta(days=20)).isoformat())
     publisher.locator("main form button[type=submit]").first.click()
     expect(publisher).to_have_url(re.compile(r"/staff/campaigns/[0-9a-f-]{36}\?saved=1$|/staff/campaigns/[0-9a-f-]{36}$"))
     campaign_url = publisher.url.split("?")[0]
-    _axe_clean(axe, publisher)
+    assert_axe_clean(axe, publisher)
 
     # -- the image -------------------------------------------------------------------------------------
     publisher.locator("main a[href$='/image']").first.click()
-    _axe_clean(axe, publisher)
+    assert_axe_clean(axe, publisher)
     publisher.locator("input[name=image]").set_input_files(str(image_path))
     publisher.locator("input[name=image_alt]").fill("A volunteer holds up a naloxone kit.")
     publisher.locator("main form button[type=submit]").first.click()
@@ -121,7 +77,7 @@ def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe
 
     # -- an event --------------------------------------------------------------------------------------
     publisher.locator("main a[href$='/events/new']").click()
-    _axe_clean(axe, publisher)
+    assert_axe_clean(axe, publisher)
     publisher.locator("input[name=title]").fill(f"Training {marker}")
     publisher.locator("input[name=starts_on]").fill((today + timedelta(days=7)).isoformat())
     publisher.locator("input[name=start_time]").fill("18:00")
@@ -135,7 +91,7 @@ def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe
     # -- a resident sees it (axe needs JavaScript; the page itself needs none, see the end) ------------------
     resident = open_page(js=True)
     resident.goto(live_server.path(locale, "campaigns/"))
-    _axe_clean(axe, resident)
+    assert_axe_clean(axe, resident)
     resident.locator(f"main a:has-text('{title}')").first.click()
     expect(resident.locator("h1")).to_contain_text(title)
     expect(resident.locator("main strong").filter(has_text="Everyone")).to_be_visible()
@@ -144,7 +100,7 @@ def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe
     expect(image).to_have_attribute("alt", "A volunteer holds up a naloxone kit.")
     assert resident.evaluate("document.querySelector('main img.campaign__image').naturalWidth") == 320
     expect(resident.locator("[data-quick-exit]")).to_be_visible()
-    _axe_clean(axe, resident)
+    assert_axe_clean(axe, resident)
     calendar = resident.locator("main a.event__ics").first.get_attribute("href")
     assert calendar.endswith(".ics")
     campaign_page = resident.url
@@ -161,4 +117,4 @@ def test_publisher_creates_campaign_resident_sees_it(open_page, live_server, axe
         db.session.remove()
     resident.goto(live_server.path(locale, f"categories/{code}"))
     expect(resident.locator(".campaign-promo")).to_contain_text(title)
-    _axe_clean(axe, resident)
+    assert_axe_clean(axe, resident)

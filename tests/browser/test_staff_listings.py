@@ -7,56 +7,12 @@ from __future__ import annotations
 import re
 import uuid
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import format_violations, run_axe
+from tests.browser.staff import assert_axe_clean, make_account, sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "listing harbor violet ninety"
-
-
-def _staff(live_server, role: str, locale: str, organization_id: str | None = None) -> tuple[str, str]:
-    from outreach.accounts import passwords, services
-    from outreach.accounts.models import User
-    from outreach.extensions import db
-
-    email = f"listings-{role}-{uuid.uuid4().hex[:8]}@example.org"
-    secret = pyotp.random_base32()
-    with live_server.app.app_context():
-        user = User(email=email, display_name=f"Journey {role}", password_hash=passwords.hash_password(PASSWORD),
-                    totp_secret=secret, is_active=True, session_epoch=1, failed_logins=0, preferred_locale=locale)
-        db.session.add(user)
-        db.session.commit()
-        services.grant_role(user, role, organization_id)
-        db.session.remove()
-    return email, secret
-
-
-def _sign_in(page, live_server, email: str, secret: str) -> None:
-    page.goto(f"{live_server.url}/staff/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff/login/code$"))
-    page.locator("input[name=code]").fill(pyotp.TOTP(secret).now())
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
-
-
-def _axe_clean(axe, page) -> None:
-    violations = run_axe(axe, page)
-    assert not violations, f"{len(violations)} axe violation(s) on {page.url}:\n" + format_violations(violations)
-
-
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_member_edits_reviewer_approves_resident_sees(open_page, live_server, axe, locale):
@@ -67,13 +23,13 @@ def test_member_edits_reviewer_approves_resident_sees(open_page, live_server, ax
     reviewer = open_page(js=True, viewport={"width": 1280, "height": 900})
 
     # -- the member edits, with a mistake first ----------------------------------------------------------
-    _sign_in(member, live_server, *_staff(live_server, "org_member", locale, organization_id))
+    sign_in(member, live_server, *make_account(live_server, "org_member", locale, organization_id))
     expect(member.locator("html")).to_have_attribute("lang", locale)
     member.locator("main a[href='/staff/listings/']").first.click()
     member.locator(f"main a[href='/staff/listings/organizations/{organization_id}']").first.click()
-    _axe_clean(axe, member)
+    assert_axe_clean(axe, member)
     member.locator(f"main a[href='/staff/listings/services/{service_id}/edit']").click()
-    _axe_clean(axe, member)
+    assert_axe_clean(axe, member)
     member.locator("textarea[name=application_process]").fill(marker)
     member.locator("input[name=url]").fill("not a web address")
     member.locator("main form button[type=submit]").click()
@@ -81,22 +37,22 @@ def test_member_edits_reviewer_approves_resident_sees(open_page, live_server, ax
     expect(summary).to_be_visible()
     expect(member).to_have_title(re.compile(r"^Error:" if locale == "en" else r":"))
     expect(member.locator("textarea[name=application_process]")).to_have_value(marker)  # nothing typed is lost
-    _axe_clean(axe, member)
+    assert_axe_clean(axe, member)
     summary.locator("a[href='#url']").click()
     member.locator("input[name=url]").fill("")
     member.locator("main form button[type=submit]").click()
     expect(member).to_have_url(re.compile(r"/staff/listings/changes/\d+$"))
     change_path = re.search(r"/staff/listings/changes/\d+$", member.url).group(0)
     expect(member.locator("main")).to_contain_text(marker)
-    _axe_clean(axe, member)
+    assert_axe_clean(axe, member)
 
     # -- the reviewer sees the diff and approves -----------------------------------------------------------
-    _sign_in(reviewer, live_server, *_staff(live_server, "reviewer", locale))
+    sign_in(reviewer, live_server, *make_account(live_server, "reviewer", locale))
     reviewer.goto(f"{live_server.url}/staff/listings/review")
-    _axe_clean(axe, reviewer)
+    assert_axe_clean(axe, reviewer)
     reviewer.locator(f"main a[href='{change_path}']").click()
     expect(reviewer.locator("main table ins")).to_contain_text(marker)
-    _axe_clean(axe, reviewer)
+    assert_axe_clean(axe, reviewer)
     reviewer.locator("main form[action$='/approve'] button[type=submit]").click()
     expect(reviewer).to_have_url(re.compile(r"/staff/listings/review$"))
     expect(reviewer.locator(f"main a[href='{change_path}']")).to_have_count(0)
@@ -106,4 +62,4 @@ def test_member_edits_reviewer_approves_resident_sees(open_page, live_server, ax
     resident.goto(live_server.path(locale, f"services/{service_id}"))
     expect(resident.locator("main")).to_contain_text(marker)
     expect(resident.locator(f"main a[href='/{locale}/services/{service_id}/report']")).to_be_visible()
-    _axe_clean(axe, resident)
+    assert_axe_clean(axe, resident)
