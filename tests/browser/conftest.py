@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from outreach import create_app
 from tests.conftest import _config, _dispose
+from tests.serve import make_test_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -131,7 +131,7 @@ def live_server(tmp_path_factory, demo_template):
     app = create_app(
         _config(folder, QUICK_EXIT_URL=f"http://{stub_netloc}/weather", PAGE_SIZE=PAGE_SIZE)
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_test_server(app)
     thread = _serve_in_thread(server, "live-server")
     netloc = f"127.0.0.1:{server.server_port}"
     live = LiveServer(
