@@ -9,3 +9,4 @@ from .help import models as help_models  # noqa: F401
 from .insights import models as insights_models  # noqa: F401
 from .listings import models as listings_models  # noqa: F401
 from .campaigns import models as campaigns_models  # noqa: F401
+from . import caching as caching_models  # noqa: F401

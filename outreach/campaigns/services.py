@@ -51,10 +51,12 @@ def featured_campaigns(at: datetime | None = None, limit: int = 3) -> list[Campa
 def _related_term_ids(codes: Iterable[str]) -> set[str]:
     """Terms with these codes, their parents and their children: a campaign about naloxone (a kind of
     harm reduction) belongs on the harm-reduction page, and one about harm reduction on naloxone's."""
-    terms = list(db.session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.code.in_(set(codes)))))
+    from ..directory.taxonomy import snapshot
+
+    wanted = set(codes)
     ids: set[str] = set()
-    for term in terms:
-        current: TaxonomyTerm | None = term
+    for term in (term for term in snapshot().terms if term.code in wanted):
+        current = term
         while current is not None:
             ids.add(current.id)
             current = current.parent

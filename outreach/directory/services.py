@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Generic, Sequence, TypeVar
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from ..domain import NotFound
 from ..extensions import db
-from .models import Attribute, Language, Organization, Service, TaxonomyTerm
+from .models import Attribute, Language, Organization, Service
+from .taxonomy import Term, snapshot
 
 T = TypeVar("T")
 VISIBLE_STATUSES = ("active", "temporarily closed")
@@ -51,27 +52,16 @@ def page_number(raw: str | None) -> int:
     return min(max(value, 1), 10_000)
 
 
-def all_terms() -> list[TaxonomyTerm]:
-    """Every taxonomy term with its translations, children and taxonomy, in three queries per request.
-
-    Pages touch the taxonomy many times (tiles, filters, card tags); loading it once keeps that
-    from turning into a query per term.
-    """
-    if "outreach_terms" not in g:
-        statement = select(TaxonomyTerm).options(
-            joinedload(TaxonomyTerm.taxonomy),
-            selectinload(TaxonomyTerm.translations),
-            selectinload(TaxonomyTerm.children),
-        ).order_by(TaxonomyTerm.position)
-        g.outreach_terms = list(db.session.scalars(statement).unique())
-    return g.outreach_terms
+def all_terms() -> Sequence[Term]:
+    """Every taxonomy term, in display order, from this process's copy (see :mod:`.taxonomy`)."""
+    return snapshot().terms
 
 
-def _categories() -> list[TaxonomyTerm]:
+def _categories() -> list[Term]:
     return [term for term in all_terms() if term.taxonomy.name == "categories"]
 
 
-def category_tree() -> list[TaxonomyTerm]:
+def category_tree() -> list[Term]:
     """Top-level categories in display order, children loaded."""
     return [term for term in _categories() if term.parent_id is None]
 
@@ -85,14 +75,14 @@ def spoken_language_codes() -> set[str]:
     return set(db.session.scalars(select(Language.code).where(Language.service_id.is_not(None)).distinct()))
 
 
-def get_category(code: str) -> TaxonomyTerm:
+def get_category(code: str) -> Term:
     for term in _categories():
         if term.code == code:
             return term
     raise NotFound(code)
 
 
-def _term_ids(term: TaxonomyTerm) -> list[str]:
+def _term_ids(term: Term) -> list[str]:
     ids, stack = [], [term]
     while stack:
         current = stack.pop()
@@ -101,7 +91,7 @@ def _term_ids(term: TaxonomyTerm) -> list[str]:
     return ids
 
 
-def services_in_category(term: TaxonomyTerm, page: int) -> Page[Service]:
+def services_in_category(term: Term, page: int) -> Page[Service]:
     per_page = current_app.config["PAGE_SIZE"]
     matching = (
         select(Attribute.link_id)

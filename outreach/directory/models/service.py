@@ -76,11 +76,20 @@ class Service(Translatable, db.Model):
         self.attributes.append(attribute)
         return attribute
 
-    def terms(self, taxonomy_name: str) -> list[TaxonomyTerm]:
-        return [a.taxonomy_term for a in self.attributes if a.taxonomy_term.taxonomy.name == taxonomy_name]
+    def terms(self, taxonomy_name: str) -> list:
+        """The listing's terms in one taxonomy (read-only copies from :mod:`..taxonomy`)."""
+        return [term for term in self._linked_terms() if term.taxonomy.name == taxonomy_name]
 
     def has_flag(self, code: str) -> bool:
-        return any(a.taxonomy_term.code == code for a in self.attributes)
+        return any(term.code == code for term in self._linked_terms())
+
+    def _linked_terms(self):
+        from ..taxonomy import snapshot
+
+        by_id = snapshot().by_id
+        for attribute in self.attributes:
+            term = by_id.get(attribute.taxonomy_term_id) if attribute.taxonomy_term_id else None
+            yield term if term is not None else attribute.taxonomy_term  # not yet flushed
 
     @property
     def locations(self) -> list[Location]:

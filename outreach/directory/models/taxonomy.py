@@ -57,4 +57,4 @@ class Attribute(db.Model):
     taxonomy_term_id: Mapped[str] = mapped_column(ForeignKey("taxonomy_term.id", ondelete="CASCADE"), index=True)
     value: Mapped[str | None] = mapped_column(String(200))
 
-    taxonomy_term: Mapped[TaxonomyTerm] = relationship(lazy="joined")
+    taxonomy_term: Mapped[TaxonomyTerm] = relationship()  # pages read terms from the taxonomy copy

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from ...caching import bump
 from ...extensions import db
 from .mapping import ORDER, TRANSLATABLE, Mapped, Row, zone_for_offset
 
@@ -290,5 +291,8 @@ def write(mapped: Mapped, *, dry_run: bool) -> Summary:
     if dry_run or not has_changes:
         return summary
     _apply(plan)
+    if any(plan.inserts.get(t) or plan.updates.get(t) or plan.deletes.get(t)
+           for t in ("taxonomy", "taxonomy_term", "translated_text")) or plan.stale:
+        bump("taxonomy")  # bulk statements bypass the flush that would move it (outreach/caching.py)
     summary.reindex = _outbox(mapped, plan, touched)
     return summary

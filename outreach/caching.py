@@ -1,0 +1,98 @@
+"""Per-process copies of data that pages read on every request and that rarely changes (the taxonomy).
+
+Each kind of cached data has a row in ``data_version`` whose number every change moves, in the
+same transaction as the change: a flush that touches a watched model bumps it by itself (see
+:func:`watch`), and code that writes with bulk statements calls :func:`bump`. A request reads all
+the numbers once (one small query); a process rebuilds its copy only when a number moved. So every
+gunicorn worker on every machine sharing the database sees a change with its next request, and none
+of them asks the database for the whole taxonomy on every page.
+
+A session that has changed watched data and not yet committed reads its own, fresh copy and never
+stores it: a rolled-back change must not outlive its transaction in a shared cache.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, TypeVar
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import Integer, String, event, insert, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .extensions import db
+
+T = TypeVar("T")
+
+_WATCHERS: dict[str, Callable[[object], bool]] = {}
+_PENDING = "outreach_bumped"  # Session.info key: names this transaction has bumped
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_version"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def watch(name: str, touches: Callable[[object], bool]) -> None:
+    """Bump ``name`` whenever a flush adds, changes or deletes an object for which ``touches`` is true."""
+    _WATCHERS[name] = touches
+
+
+def bump(name: str, session: Session | None = None) -> None:
+    """Move ``name``'s number in the session's transaction (for writers that bypass the ORM)."""
+    session = session or db.session()
+    table = DataVersion.__table__
+    connection = session.connection()
+    moved = connection.execute(update(table).where(table.c.name == name).values(version=table.c.version + 1))
+    if moved.rowcount == 0:
+        connection.execute(insert(table).values(name=name, version=1))
+    session.info.setdefault(_PENDING, set()).add(name)
+    if has_request_context():
+        g.pop("outreach_data_versions", None)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_watched(session: Session, _context, _instances) -> None:
+    if not _WATCHERS:
+        return
+    changed = [*session.new, *session.dirty, *session.deleted]
+    for name, touches in _WATCHERS.items():
+        if any(touches(item) for item in changed):
+            bump(name, session)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _versions() -> dict[str, int]:
+    def read() -> dict[str, int]:
+        return {name: version for name, version in db.session.execute(select(DataVersion.name, DataVersion.version))}
+
+    if not has_request_context():
+        return read()
+    if "outreach_data_versions" not in g:
+        g.outreach_data_versions = read()
+    return g.outreach_data_versions
+
+
+def cached(name: str, build: Callable[[], T]) -> T:
+    """This process's copy of ``build()``, rebuilt when ``name``'s number has moved."""
+    if name in db.session().info.get(_PENDING, ()):
+        return build()
+    version = _versions().get(name, 0)
+    store: dict[str, Any] = current_app.extensions.setdefault("outreach_cache", {})
+    entry = store.get(name)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    lock: threading.Lock = store.setdefault(f"{name}:lock", threading.Lock())
+    with lock:  # one thread rebuilds; the others wait for its copy instead of building their own
+        entry = store.get(name)
+        if entry is not None and entry[0] == version:
+            return entry[1]
+        value = build()
+        store[name] = (version, value)
+        return value
