@@ -68,7 +68,9 @@ def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _versions() -> dict[str, int]:
+def data_versions() -> dict[str, int]:
+    """Every cached kind's number, read once per request."""
+
     def read() -> dict[str, int]:
         return {name: version for name, version in db.session.execute(select(DataVersion.name, DataVersion.version))}
 
@@ -83,7 +85,7 @@ def cached(name: str, build: Callable[[], T]) -> T:
     """This process's copy of ``build()``, rebuilt when ``name``'s number has moved."""
     if name in db.session().info.get(_PENDING, ()):
         return build()
-    version = _versions().get(name, 0)
+    version = data_versions().get(name, 0)
     store: dict[str, Any] = current_app.extensions.setdefault("outreach_cache", {})
     entry = store.get(name)
     if entry is not None and entry[0] == version:

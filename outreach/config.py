@@ -42,6 +42,9 @@ class Settings:
     STALE_AFTER_DAYS: int = 180
     # Results per page on browse and search pages.
     PAGE_SIZE: int = 20
+    # Rendered home, category, listing and organization pages each worker keeps for the current minute
+    # (outreach/site/page_cache.py); 0 renders every request afresh.
+    PAGE_CACHE_ENTRIES: int = 2000
     # Seed content folder read by `flask outreach content load`.
     CONTENT_DIR: str = str(PROJECT_ROOT / "content")
     # Largest request body accepted (bytes); larger ones get the friendly 413 page.
@@ -165,6 +168,8 @@ def load_settings(
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
     if settings.STALE_AFTER_DAYS < 1:
         raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
+    if settings.PAGE_CACHE_ENTRIES < 0:
+        raise ValueError(f"OUTREACH_PAGE_CACHE_ENTRIES must be 0 or more, not {settings.PAGE_CACHE_ENTRIES}")
     if settings.PROXY_HOPS < 0:
         raise ValueError(f"OUTREACH_PROXY_HOPS must be 0 or more, not {settings.PROXY_HOPS}")
     if settings.SEARCH_BACKEND not in SEARCH_BACKENDS:

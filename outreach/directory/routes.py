@@ -10,6 +10,7 @@ from ..i18n.locales import negotiate
 from ..i18n.setup import current_locale, listed_codes
 from ..search.forms import filter_choices, page_args, search_form_from
 from ..search.services import search_directory
+from ..site.page_cache import shared_page
 from . import services
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
@@ -26,11 +27,13 @@ def pick_language():
 
 
 @bp.get("/")
+@shared_page
 def home():
     return render_template("directory/home.html", categories=services.category_tree())
 
 
 @bp.get("/categories/<code>")
+@shared_page
 def category(code: str):
     term = services.get_category(code)
     page = services.page_number(request.args.get("page"))
@@ -41,11 +44,13 @@ def category(code: str):
 
 
 @bp.get("/services/<service_id>")
+@shared_page
 def service(service_id: str):
     return render_template("directory/service.html", service=services.get_service(service_id))
 
 
 @bp.get("/organizations/<organization_id>")
+@shared_page
 def organization(organization_id: str):
     return render_template("directory/organization.html", organization=services.get_organization(organization_id))
 

@@ -294,5 +294,6 @@ def write(mapped: Mapped, *, dry_run: bool) -> Summary:
     if any(plan.inserts.get(t) or plan.updates.get(t) or plan.deletes.get(t)
            for t in ("taxonomy", "taxonomy_term", "translated_text")) or plan.stale:
         bump("taxonomy")  # bulk statements bypass the flush that would move it (outreach/caching.py)
+    bump("listings")
     summary.reindex = _outbox(mapped, plan, touched)
     return summary

@@ -1,0 +1,140 @@
+"""The per-process copy of shared pages (outreach/site/page_cache.py): served while nothing on the page
+has changed, never across a minute, a listing change, another process's change or a cookie."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from outreach import create_app
+from outreach.directory import services as directory_services
+from outreach.directory.models import Service
+from outreach.extensions import db
+from tests import factories
+from tests.campaign_fixtures import campaign_world, clock, make_campaign, staff_app  # noqa: F401  (fixtures)
+from tests.conftest import TEST_DATABASE_URL, _config, _dispose
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def listing(app):
+    with app.app_context():
+        service = factories.service(name="Riverside naloxone kits")
+        return app, service.id
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Counts the times the service page is really rendered."""
+    calls = []
+    original = directory_services.get_service
+
+    def counted(service_id):
+        calls.append(service_id)
+        return original(service_id)
+
+    monkeypatch.setattr(directory_services, "get_service", counted)
+    return calls
+
+
+def _rename(app, service_id: str, name: str) -> None:
+    with app.app_context():
+        db.session.get(Service, service_id).name = name
+        db.session.commit()
+
+
+def test_a_second_visit_gets_the_same_page_without_rendering_it(listing, renders):
+    app, service_id = listing
+    client = app.test_client()
+    first = client.get(f"/en/services/{service_id}")
+    second = client.get(f"/en/services/{service_id}")
+    assert first.status_code == second.status_code == 200
+    assert second.get_data() == first.get_data() and "Riverside naloxone kits" in second.get_data(as_text=True)
+    assert len(renders) == 1
+    # The copy goes through the same response hooks: security headers, no cookie.
+    for name in ("Content-Security-Policy", "Content-Type", "Content-Language", "Referrer-Policy"):
+        assert second.headers.get(name) == first.headers.get(name), name
+    assert "Set-Cookie" not in second.headers
+    # Each locale is a page of its own.
+    assert "lang=\"es\"" in client.get(f"/es/services/{service_id}").get_data(as_text=True)
+    assert len(renders) == 2
+
+
+def test_an_edit_shows_on_the_next_request(listing, renders):
+    app, service_id = listing
+    client = app.test_client()
+    client.get(f"/en/services/{service_id}")
+    _rename(app, service_id, "Eastside naloxone kits")
+    page = client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    assert "Eastside naloxone kits" in page and "Riverside naloxone kits" not in page
+    assert len(renders) == 2
+
+
+def test_an_edit_made_by_another_process_shows_too(listing, tmp_path):
+    app, service_id = listing
+    url = TEST_DATABASE_URL or app.config["SQLALCHEMY_DATABASE_URI"]
+    other = create_app(_config(tmp_path / "other", DATABASE_URL=url))
+    try:
+        client = app.test_client()
+        assert "Riverside" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
+        _rename(other, service_id, "Eastside naloxone kits")
+        assert "Eastside naloxone kits" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    finally:
+        _dispose(other)
+
+
+def test_a_copy_never_outlives_its_minute(listing, renders, monkeypatch):
+    app, service_id = listing
+    client = app.test_client()
+    instant = datetime(2026, 11, 27, 9, 30, 5, tzinfo=UTC)
+    monkeypatch.setattr(directory_services, "now", lambda: instant)
+    client.get(f"/en/services/{service_id}")
+    monkeypatch.setattr(directory_services, "now", lambda: instant + timedelta(seconds=50))
+    client.get(f"/en/services/{service_id}")
+    assert len(renders) == 1
+    monkeypatch.setattr(directory_services, "now", lambda: instant + timedelta(seconds=60))
+    client.get(f"/en/services/{service_id}")
+    assert len(renders) == 2
+
+
+def test_requests_with_a_cookie_and_pages_other_than_200_are_not_kept(listing, renders):
+    app, service_id = listing
+    client = app.test_client()
+    client.set_cookie("outreach-staff", "someone")
+    client.get(f"/en/services/{service_id}")
+    client.get(f"/en/services/{service_id}")
+    assert len(renders) == 2
+    anonymous = app.test_client()
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert anonymous.get(f"/en/services/{missing}").status_code == 404
+    assert anonymous.get(f"/en/services/{missing}").status_code == 404
+    assert renders.count(missing) == 2
+
+
+def test_the_cache_can_be_turned_off(make_app, renders):
+    app = make_app(PAGE_CACHE_ENTRIES=0)
+    with app.app_context():
+        service_id = factories.service().id
+    client = app.test_client()
+    client.get(f"/en/services/{service_id}")
+    client.get(f"/en/services/{service_id}")
+    assert len(renders) == 2
+
+
+def test_the_least_recently_used_page_goes_first(make_app, renders):
+    app = make_app(PAGE_CACHE_ENTRIES=2)
+    with app.app_context():
+        a, b, c = (factories.service().id for _ in range(3))
+    client = app.test_client()
+    for service_id in (a, b, c, c, a):  # c pushes a out; c is still there; a is rendered again
+        assert client.get(f"/en/services/{service_id}").status_code == 200
+    assert renders == [a, b, c, a]
+    assert len(app.extensions["outreach_pages"].entries) == 2
+
+
+def test_a_new_campaign_shows_on_the_home_page_at_once(campaign_world):
+    client = campaign_world.app.test_client()
+    assert "Fentanyl is in the supply" not in client.get("/en/").get_data(as_text=True)
+    make_campaign(campaign_world, title="Fentanyl is in the supply", featured=True)
+    assert "Fentanyl is in the supply" in client.get("/en/").get_data(as_text=True)
