@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from outreach import create_app
 from outreach.directory import services as directory_services
@@ -138,3 +139,42 @@ def test_a_new_campaign_shows_on_the_home_page_at_once(campaign_world):
     assert "Fentanyl is in the supply" not in client.get("/en/").get_data(as_text=True)
     make_campaign(campaign_world, title="Fentanyl is in the supply", featured=True)
     assert "Fentanyl is in the supply" in client.get("/en/").get_data(as_text=True)
+
+
+def _searches(app) -> dict[str, int]:
+    from outreach.search.models import SearchCount
+
+    with app.app_context():
+        return {row.category_code: row.searches for row in db.session.scalars(select(SearchCount))}
+
+
+def test_a_repeated_search_is_served_from_the_copy_and_still_counted(app, monkeypatch):
+    from outreach.search import services as search_services
+
+    with app.app_context():
+        harm = factories.term("harm-reduction", name="Harm reduction")
+        factories.service(name="Yarrow naloxone kits", categories=[harm])
+    searched = []
+    original = search_services.search_directory
+    monkeypatch.setattr("outreach.directory.routes.search_directory",
+                        lambda form, locale: searched.append(form.text) or original(form, locale))
+    client = app.test_client()
+    first = client.get("/en/search?q=yarrow")
+    second = client.get("/en/search?q=yarrow")
+    assert second.get_data() == first.get_data() and "Yarrow naloxone kits" in second.get_data(as_text=True)
+    assert searched == ["yarrow"]
+    assert _searches(app) == {"harm-reduction": 2}  # anonymous demand counts every search, kept or not
+
+
+def test_a_search_answered_while_the_index_is_rebuilt_is_not_kept(app, monkeypatch):
+    from outreach.search import services as search_services
+
+    with app.app_context():
+        factories.service(name="Yarrow clinic")
+    monkeypatch.setattr(search_services, "freshen", lambda: "rebuilding")
+    client = app.test_client()
+    client.get("/en/search?q=yarrow")
+    assert not app.extensions["outreach_pages"].entries
+    monkeypatch.undo()
+    client.get("/en/search?q=yarrow")
+    assert len(app.extensions["outreach_pages"].entries) == 1

@@ -4,13 +4,16 @@ A service raising :class:`outreach.domain.NotFound` becomes the 404 page (see ou
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+import os
+
+from flask import Blueprint, current_app, abort, redirect, render_template, request, url_for
 
 from ..i18n.locales import negotiate
 from ..i18n.setup import current_locale, listed_codes
+from ..search import synonym_store
 from ..search.forms import filter_choices, page_args, search_form_from
-from ..search.services import search_directory
-from ..site.page_cache import shared_page
+from ..search.services import count_searches, search_directory
+from ..site.page_cache import dont_keep, on_each_hit, shared_page
 from . import services
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
@@ -55,11 +58,22 @@ def organization(organization_id: str):
     return render_template("directory/organization.html", organization=services.get_organization(organization_id))
 
 
+def _search_inputs() -> tuple:
+    """What search pages depend on besides the database: the synonyms files (edited without a
+    reindex) and the index folder being there (a deleted one is rebuilt by the next search)."""
+    return synonym_store().stamp((current_locale().code, "en")), os.path.isdir(current_app.config["SEARCH_INDEX_DIR"])
+
+
 @bp.get("/search")
+@shared_page(vary=_search_inputs)
 def search():
     categories = services.category_tree()
     form = search_form_from(request.args, services.category_codes(), services.spoken_language_codes())
     outcome = None if form.is_empty else search_directory(form, current_locale().code)
+    if outcome is not None and outcome.notice:
+        dont_keep()  # "results may be incomplete while the index is rebuilt" passes
+    elif outcome is not None and outcome.counted:
+        on_each_hit(count_searches, outcome.counted)
     return render_template(
         "directory/search.html",
         form=form,

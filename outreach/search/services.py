@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -179,6 +180,7 @@ class SearchOutcome:
     place_error: PlaceNotFound | None = None
     was_truncated: bool = False
     notice: str | None = None
+    counted: tuple[str, ...] = ()  # the categories this search was counted under (anonymous demand)
 
 
 def _filters(form: SearchForm) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -291,20 +293,26 @@ def _database_fallback(outcome: SearchOutcome, text: str, locale: str, per_page:
 
 
 def _count_search(form: SearchForm, outcome: SearchOutcome) -> None:
-    """Anonymous demand: one count per search for its category, never the words or the person.
-
-    Written on a connection of its own, so the page's loaded listings are not expired by a commit.
-    """
+    """Anonymous demand: one count per search for its category, never the words or the person."""
     codes = {form.category} if form.category else set()
     if not codes and outcome.results.items:
         top = outcome.results.items[0].terms("categories")
         codes = {(term.parent or term).code for term in top[:1]}
+    outcome.counted = tuple(sorted(codes))
+    count_searches(outcome.counted)
+
+
+def count_searches(codes: Sequence[str]) -> None:
+    """Add one search to today's count of each category (also for a page served from the page cache).
+
+    Written on a connection of its own, so the page's loaded listings are not expired by a commit.
+    """
     if not codes:
         return
     today = now().date()
     try:
         with db.engine.begin() as connection:
-            for code in sorted(codes):
+            for code in codes:
                 increment(connection, SearchCount.__table__, {"day": today, "category_code": code}, "searches")
     except Exception:  # a lost count must never cost a resident their results
         current_app.logger.warning("Could not record an anonymous search count")

@@ -101,6 +101,16 @@ class SynonymStore:
             self._cache[locale] = (mtime, table)
         return table
 
+    def stamp(self, locales: tuple[str, ...]) -> tuple[float | None, ...]:
+        """The files' modification times: a change means searches may answer differently."""
+        stamps: list[float | None] = []
+        for locale in locales:
+            try:
+                stamps.append((self.folder / f"{locale}.yaml").stat().st_mtime)
+            except OSError:
+                stamps.append(None)
+        return tuple(stamps)
+
     def combined(self, locales: tuple[str, ...]) -> SynonymTable:
         merged: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         for locale in locales:
