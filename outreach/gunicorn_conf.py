@@ -106,3 +106,12 @@ class PrivateLogger(Logger):
         kept = {name: every[name] for name in _ATOMS_KEPT if name in every}
         kept["r"] = f"{every.get('m')} {every.get('U')} {every.get('H')}"  # the request line, no query
         return kept
+
+
+def post_fork(server, worker):  # noqa: ARG001  (gunicorn's hook signature)
+    """A worker that crashes in C code writes the Python stack of every thread to the error log first
+    (stacks only: no request data is on them)."""
+    import faulthandler
+    import sys
+
+    faulthandler.enable(file=sys.stderr, all_threads=True)
