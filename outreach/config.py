@@ -42,9 +42,12 @@ class Settings:
     STALE_AFTER_DAYS: int = 180
     # Results per page on browse and search pages.
     PAGE_SIZE: int = 20
-    # Rendered home, category, listing and organization pages each worker keeps for the current minute
-    # (outreach/site/page_cache.py); 0 renders every request afresh.
+    # Rendered home, category, listing, organization and search pages each worker keeps
+    # (outreach/site/page_cache.py); 0 renders every request afresh. A copy is served until anything on
+    # the page changes (data, opening hours, campaign windows) and at most PAGE_CACHE_SECONDS
+    # (search pages: 60 seconds).
     PAGE_CACHE_ENTRIES: int = 2000
+    PAGE_CACHE_SECONDS: int = 300
     # Seed content folder read by `flask outreach content load`.
     CONTENT_DIR: str = str(PROJECT_ROOT / "content")
     # Largest request body accepted (bytes); larger ones get the friendly 413 page.
@@ -168,6 +171,8 @@ def load_settings(
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
     if settings.STALE_AFTER_DAYS < 1:
         raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
+    if settings.PAGE_CACHE_SECONDS < 1:
+        raise ValueError(f"OUTREACH_PAGE_CACHE_SECONDS must be 1 or more, not {settings.PAGE_CACHE_SECONDS}")
     if settings.PAGE_CACHE_ENTRIES < 0:
         raise ValueError(f"OUTREACH_PAGE_CACHE_ENTRIES must be 0 or more, not {settings.PAGE_CACHE_ENTRIES}")
     if settings.PROXY_HOPS < 0:

@@ -1,7 +1,7 @@
 """Jinja helpers: listing text in the page's locale, opening hours, and locale-aware formats."""
 from __future__ import annotations
 
-
+from datetime import datetime, timedelta
 
 from babel import Locale
 from flask import Flask, url_for
@@ -11,6 +11,7 @@ from .directory import hours, services
 from .directory.models import WEEKDAYS, LocalText, Service
 from .i18n import formats
 from .i18n.setup import current_locale
+from .site.page_cache import expires_at
 
 WEEKDAY_INDEX = {code: index for index, code in enumerate(WEEKDAYS)}
 
@@ -23,7 +24,16 @@ def tx(record, field: str) -> LocalText:
 def open_status(service: Service) -> hours.OpenStatus:
     if service.status == "temporarily closed":
         return hours.OpenStatus(is_open=False, has_hours=bool(service.schedules))
-    return hours.open_status(service.schedules, services.now())
+    status = hours.open_status(service.schedules, services.now())
+    expires_at(status.closes_at if status.is_open else status.opens_at)  # the badge changes then
+    return status
+
+
+def is_stale(service: Service) -> bool:
+    """"Not verified recently" on a page; the answer may change at the next (UTC) midnight."""
+    today = services.now()
+    expires_at(datetime.combine(today.date() + timedelta(days=1), datetime.min.time(), tzinfo=today.tzinfo))
+    return services.is_stale(service)
 
 
 def weekday_name(code: str) -> str:
@@ -113,7 +123,7 @@ def init_app(app: Flask) -> None:
         is_always_open=hours.is_always_open,
         weekday_name=weekday_name,
         language_name=language_name,
-        is_stale=services.is_stale,
+        is_stale=is_stale,
         json_ld=json_ld,
         highlight=highlight,
         about_distance=about_distance,

@@ -2,7 +2,7 @@
 has changed, never across a minute, a listing change, another process's change or a cookie."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -85,18 +85,71 @@ def test_an_edit_made_by_another_process_shows_too(listing, tmp_path):
         _dispose(other)
 
 
-def test_a_copy_never_outlives_its_minute(listing, renders, monkeypatch):
-    app, service_id = listing
-    client = app.test_client()
-    instant = datetime(2026, 11, 27, 9, 30, 5, tzinfo=UTC)
+def _at(monkeypatch, instant: datetime) -> None:
     monkeypatch.setattr(directory_services, "now", lambda: instant)
-    client.get(f"/en/services/{service_id}")
-    monkeypatch.setattr(directory_services, "now", lambda: instant + timedelta(seconds=50))
-    client.get(f"/en/services/{service_id}")
+
+
+def test_an_open_now_badge_is_rendered_again_at_closing_time(app, renders, monkeypatch):
+    with app.app_context():
+        service_id = factories.service(schedules=[("MO,TU,WE,TH,FR,SA,SU", "09:00", "16:00")]).id
+    client = app.test_client()
+    closing = datetime(2026, 7, 15, 23, 0, tzinfo=UTC)  # 16:00 in Los Angeles
+    _at(monkeypatch, closing - timedelta(minutes=3))
+    assert "Open now" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    _at(monkeypatch, closing - timedelta(seconds=1))
+    assert "Open now" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
     assert len(renders) == 1
-    monkeypatch.setattr(directory_services, "now", lambda: instant + timedelta(seconds=60))
+    _at(monkeypatch, closing)
+    page = client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    assert "Closed now" in page and "Open now" not in page
+    assert len(renders) == 2
+    # Closed: the copy is good until the next opening (09:00), the five-minute cap or midnight UTC.
+    _at(monkeypatch, closing + timedelta(minutes=4))
     client.get(f"/en/services/{service_id}")
     assert len(renders) == 2
+
+
+def test_no_copy_lives_longer_than_the_configured_time(make_app, renders, monkeypatch):
+    app = make_app(PAGE_CACHE_SECONDS=120)
+    with app.app_context():
+        service_id = factories.service().id  # no opening hours: nothing on the page changes with time
+    client = app.test_client()
+    start = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
+    for seconds, rendered in ((0, 1), (119, 1), (120, 2), (200, 2)):
+        _at(monkeypatch, start + timedelta(seconds=seconds))
+        client.get(f"/en/services/{service_id}")
+        assert len(renders) == rendered, seconds
+
+
+def test_not_verified_recently_appears_at_midnight(app, renders, monkeypatch):
+    with app.app_context():  # 180 days (STALE_AFTER_DAYS) end at midnight UTC
+        service_id = factories.service(assured_date=date(2026, 1, 16)).id
+    client = app.test_client()
+    midnight = datetime(2026, 7, 16, 0, 0, tzinfo=UTC)
+    _at(monkeypatch, midnight - timedelta(seconds=30))
+    assert "Not verified recently" not in client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    _at(monkeypatch, midnight)
+    assert "Not verified recently" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    assert len(renders) == 2
+
+
+def test_a_search_for_what_is_open_now_is_recounted_every_minute(app, monkeypatch):
+    from outreach.search import services as search_services
+
+    with app.app_context():
+        factories.service(name="Yarrow clinic", schedules=[("MO,TU,WE,TH,FR,SA,SU", "09:00", "17:00")])
+    searched = []
+    original = search_services.search_directory
+    monkeypatch.setattr("outreach.directory.routes.search_directory",
+                        lambda form, locale: searched.append(form.open_now) or original(form, locale))
+    client = app.test_client()
+    start = datetime(2026, 7, 15, 20, 0, 10, tzinfo=UTC)  # 13:00 in Los Angeles
+    for seconds in (0, 40, 50, 130):
+        _at(monkeypatch, start + timedelta(seconds=seconds))
+        client.get("/en/search?q=yarrow&open=1")
+        client.get("/en/search?q=yarrow")
+    # With the filter: rendered in minute 0, 1 (at 50 s) and 2; without it: kept for up to 60 seconds.
+    assert searched.count(True) == 3 and searched.count(False) == 2
 
 
 def test_requests_with_a_cookie_and_pages_other_than_200_are_not_kept(listing, renders):
@@ -178,3 +231,14 @@ def test_a_search_answered_while_the_index_is_rebuilt_is_not_kept(app, monkeypat
     monkeypatch.undo()
     client.get("/en/search?q=yarrow")
     assert len(app.extensions["outreach_pages"].entries) == 1
+
+
+def test_a_campaign_shows_when_it_starts_and_goes_when_it_ends(campaign_world):
+    client = campaign_world.app.test_client()
+    make_campaign(campaign_world, title="Overdose awareness week", featured=True,
+                  starts_in=timedelta(hours=2), lasts=timedelta(days=7))
+    assert "Overdose awareness week" not in client.get("/en/").get_data(as_text=True)
+    campaign_world.clock.advance(hours=2)
+    assert "Overdose awareness week" in client.get("/en/").get_data(as_text=True)
+    campaign_world.clock.advance(days=7)
+    assert "Overdose awareness week" not in client.get("/en/").get_data(as_text=True)

@@ -18,10 +18,21 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.jinja_env.globals.update(
         formatting.template_helpers(),
-        live_campaigns_for=services.campaigns_for_categories,
-        featured_campaigns=services.featured_campaigns,
-        campaigns_for_search=campaigns_for_search,
+        live_campaigns_for=lambda codes: _shown(services.campaigns_for_categories(codes)),
+        featured_campaigns=lambda: _shown(services.featured_campaigns()),
+        campaigns_for_search=lambda form, outcome: _shown(campaigns_for_search(form, outcome)),
     )
+
+
+def _shown(campaigns: list) -> list:
+    """A block of live campaigns reads differently when one of them ends or another one starts."""
+    from ..accounts.clock import as_utc
+    from ..site.page_cache import expires_at
+    from .services import next_start
+
+    expires_at(min((as_utc(campaign.ends_at) for campaign in campaigns), default=None), "campaigns")
+    expires_at(next_start(), "campaigns")
+    return campaigns
 
 
 def campaigns_for_search(form, outcome) -> list:

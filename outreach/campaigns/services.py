@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timezone
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts import clock
 from ..audit import services as audit
@@ -46,6 +46,12 @@ def live_campaigns(at: datetime | None = None) -> list[Campaign]:
 def featured_campaigns(at: datetime | None = None, limit: int = 3) -> list[Campaign]:
     statement = _live(at or now()).where(Campaign.is_featured.is_(True)).order_by(Campaign.starts_at.desc())
     return list(db.session.scalars(statement.limit(limit)))
+
+
+def next_start(at: datetime | None = None) -> datetime | None:
+    """When the next campaign that has not started yet starts."""
+    moment = db.session.scalar(select(func.min(Campaign.starts_at)).where(Campaign.starts_at > (at or now())))
+    return clock.as_utc(moment)
 
 
 def _related_term_ids(codes: Iterable[str]) -> set[str]:

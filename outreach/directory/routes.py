@@ -5,6 +5,7 @@ A service raising :class:`outreach.domain.NotFound` becomes the 404 page (see ou
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from flask import Blueprint, current_app, abort, redirect, render_template, request, url_for
 
@@ -13,7 +14,7 @@ from ..i18n.setup import current_locale, listed_codes
 from ..search import synonym_store
 from ..search.forms import filter_choices, page_args, search_form_from
 from ..search.services import count_searches, search_directory
-from ..site.page_cache import dont_keep, on_each_hit, shared_page
+from ..site.page_cache import SEARCH_PAGE_SECONDS, dont_keep, expires_at, on_each_hit, shared_page
 from . import services
 
 bp = Blueprint("directory", __name__, url_prefix="/<lang_code>")
@@ -65,11 +66,14 @@ def _search_inputs() -> tuple:
 
 
 @bp.get("/search")
-@shared_page(vary=_search_inputs)
+@shared_page(vary=_search_inputs, max_seconds=SEARCH_PAGE_SECONDS)
 def search():
     categories = services.category_tree()
     form = search_form_from(request.args, services.category_codes(), services.spoken_language_codes())
     outcome = None if form.is_empty else search_directory(form, current_locale().code)
+    if form.open_now:  # which listings are open: recounted every minute
+        now = services.now()
+        expires_at(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
     if outcome is not None and outcome.notice:
         dont_keep()  # "results may be incomplete while the index is rebuilt" passes
     elif outcome is not None and outcome.counted:
