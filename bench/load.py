@@ -6,8 +6,11 @@
 Without --url it starts `make serve-prod` itself (PostgreSQL + Redis on this machine, gunicorn with
 outreach/gunicorn_conf.py) on a free loopback port, and stops it at the end.
 
-Three phases, all bounded in time, every request to 127.0.0.1:
+Four phases, all bounded in time, every request to 127.0.0.1:
 
+0. **Warm-up** (open loop, --warmup-seconds at --rate, reported apart): a freshly started server has
+   compiled no template and kept no page yet; these figures are what residents see right after a
+   (re)start.
 1. **Target** (open loop): requests are scheduled at --rate per second for --seconds, whatever the
    server's pace, and each latency is counted from the moment the request was due (so a slow server
    cannot hide its backlog). The mix: home, browse (a category), search (a word, sometimes a ZIP),
@@ -331,6 +334,8 @@ def main() -> int:
     parser.add_argument("--capacity-seconds", type=float, default=20.0, help="length of each closed-loop phase")
     parser.add_argument("--post-share", type=float, default=0.0,
                         help="share of help-form POSTs (needs receivers, and a raised OUTREACH_HELP_SUBMIT_LIMIT)")
+    parser.add_argument("--warmup-seconds", type=float, default=30.0,
+                        help="open-loop phase at --rate right after start, reported apart (0: none)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare Flask comparison")
     arguments = parser.parse_args()
 
@@ -353,8 +358,13 @@ def main() -> int:
         print(f"Site: {len(site.categories)} categories, {len(site.services)} services found; "
               f"home page {site.home_bytes} bytes", flush=True)
 
-        # Warm every worker (templates compiled, search readers open) before measuring.
-        closed_loop(url, 3, arguments.concurrency, lambda rng: next_request(rng, site, 0.0))
+        # Warm every worker (templates compiled, search readers open, pages kept) at the target rate first;
+        # its figures are printed too: what residents see in the first seconds after a (re)start.
+        if arguments.warmup_seconds > 0:
+            results, elapsed = open_loop(url, site, arguments.rate, arguments.warmup_seconds, arguments.concurrency,
+                                         0.0, seed=2)
+            report(f"Warm-up after start: {arguments.rate:.0f} requests/second for {arguments.warmup_seconds:.0f} s "
+                   "(open loop, not part of the target)", results, elapsed)
 
         results, elapsed = open_loop(url, site, arguments.rate, arguments.seconds, arguments.concurrency,
                                      arguments.post_share)
