@@ -13,9 +13,10 @@ stores it: a rolled-back change must not outlive its transaction in a shared cac
 from __future__ import annotations
 
 import threading
+from time import monotonic
 from typing import Any, Callable, TypeVar
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Integer, String, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -63,22 +64,40 @@ def _bump_watched(session: Session, _context, _instances) -> None:
 
 
 @event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_PENDING, None) and has_app_context():
+        # This process sees its own change with its next request; other processes within the poll time.
+        current_app.extensions.get("outreach_versions", {}).pop("seen", None)
+
+
 @event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
+def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
 def data_versions() -> dict[str, int]:
-    """Every cached kind's number, read once per request."""
+    """Every cached kind's number: read once per request, and by one request of the process per
+    ``DATA_VERSION_POLL_SECONDS`` (0: every request). A change committed by this process is seen by
+    its next request whatever the poll time; one committed by another process or machine, within it."""
 
     def read() -> dict[str, int]:
         return {name: version for name, version in db.session.execute(select(DataVersion.name, DataVersion.version))}
 
     if not has_request_context():
         return read()
-    if "outreach_data_versions" not in g:
-        g.outreach_data_versions = read()
-    return g.outreach_data_versions
+    if "outreach_data_versions" in g:
+        return g.outreach_data_versions
+    poll = current_app.config.get("DATA_VERSION_POLL_SECONDS", 0)
+    store: dict[str, Any] = current_app.extensions.setdefault("outreach_versions", {})
+    seen = store.get("seen") if poll > 0 else None
+    if seen is not None and monotonic() - seen[0] < poll and not db.session().info.get(_PENDING):
+        values = seen[1]
+    else:
+        values = read()
+        if poll > 0:
+            store["seen"] = (monotonic(), values)
+    g.outreach_data_versions = values
+    return values
 
 
 def cached(name: str, build: Callable[[], T]) -> T:

@@ -48,6 +48,9 @@ class Settings:
     # (search pages: 60 seconds).
     PAGE_CACHE_ENTRIES: int = 2000
     PAGE_CACHE_SECONDS: int = 300
+    # How often a worker asks the database whether the taxonomy or the listings changed (outreach/caching.py):
+    # its own changes show at once; another worker's or machine's within this many seconds (0: every request).
+    DATA_VERSION_POLL_SECONDS: float = 0.5
     # Seed content folder read by `flask outreach content load`.
     CONTENT_DIR: str = str(PROJECT_ROOT / "content")
     # Largest request body accepted (bytes); larger ones get the friendly 413 page.
@@ -122,6 +125,11 @@ def _coerce(name: str, raw: Any, kind: Any) -> Any:
             return int(raw)
         except ValueError:
             raise ValueError(f"OUTREACH_{name} must be a whole number, not {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"OUTREACH_{name} must be a number, not {raw!r}") from None
     if kind == tuple[str, ...]:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
@@ -171,6 +179,8 @@ def load_settings(
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
     if settings.STALE_AFTER_DAYS < 1:
         raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
+    if not 0 <= settings.DATA_VERSION_POLL_SECONDS <= 5:
+        raise ValueError(f"OUTREACH_DATA_VERSION_POLL_SECONDS must be between 0 and 5, not {settings.DATA_VERSION_POLL_SECONDS}")
     if settings.PAGE_CACHE_SECONDS < 1:
         raise ValueError(f"OUTREACH_PAGE_CACHE_SECONDS must be 1 or more, not {settings.PAGE_CACHE_SECONDS}")
     if settings.PAGE_CACHE_ENTRIES < 0:

@@ -32,6 +32,9 @@ def _config(instance: Path, **extra) -> dict:
         "DATABASE_URL": f"sqlite:///{instance / 'outreach.sqlite3'}",
         "CONTENT_DIR": str(PROJECT_ROOT / "content"),
         "SEARCH_BACKEND": TEST_SEARCH_BACKEND,
+        # Every request asks the database for the data versions: several apps in one test see each
+        # other's changes at once (tests/test_caching.py checks the poll on its own).
+        "DATA_VERSION_POLL_SECONDS": 0,
     }
     config.update(extra)
     return config

@@ -120,3 +120,25 @@ def test_an_hsds_import_that_renames_a_term_is_seen(demo_app, tmp_path):
     result = demo_app.test_cli_runner().invoke(args=["outreach", "hsds", "import", str(tmp_path / "terms.json")])
     assert result.exit_code == 0, result.output
     assert "Renamed by the county" in client.get("/en/").get_data(as_text=True)
+
+
+def test_with_a_poll_time_another_process_is_seen_within_it_and_this_one_at_once(categories, tmp_path, monkeypatch):
+    import outreach.caching as caching
+
+    categories.config["DATA_VERSION_POLL_SECONDS"] = 0.5
+    moment = [1000.0]
+    monkeypatch.setattr(caching, "monotonic", lambda: moment[0])
+    url = TEST_DATABASE_URL or categories.config["SQLALCHEMY_DATABASE_URI"]
+    other = create_app(_config(tmp_path / "other", DATABASE_URL=url))
+    try:
+        client = categories.test_client()
+        assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
+        _rename(other, "harm-reduction", "Staying safer")
+        moment[0] += 0.4  # within the poll time: this process has not asked yet
+        assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
+        moment[0] += 0.1
+        assert "Staying safer" in client.get("/en/").get_data(as_text=True)
+        _rename(categories, "harm-reduction", "Safer use")  # a change by this process: seen at once
+        assert "Safer use" in client.get("/en/").get_data(as_text=True)
+    finally:
+        _dispose(other)
