@@ -100,11 +100,13 @@ def data_versions() -> dict[str, int]:
     return values
 
 
-def cached(name: str, build: Callable[[], T]) -> T:
-    """This process's copy of ``build()``, rebuilt when ``name``'s number has moved."""
-    if name in db.session().info.get(_PENDING, ()):
+def cached(name: str, build: Callable[[], T], version_of: str | None = None) -> T:
+    """This process's copy of ``build()``, rebuilt when the number of ``version_of`` (default: ``name``)
+    has moved."""
+    version_of = version_of or name
+    if version_of in db.session().info.get(_PENDING, ()):
         return build()
-    version = data_versions().get(name, 0)
+    version = data_versions().get(version_of, 0)
     store: dict[str, Any] = current_app.extensions.setdefault("outreach_cache", {})
     entry = store.get(name)
     if entry is not None and entry[0] == version:
@@ -117,3 +119,15 @@ def cached(name: str, build: Callable[[], T]) -> T:
         value = build()
         store[name] = (version, value)
         return value
+
+
+# What residents see of listings: services, organizations, locations and their parts, campaigns, and
+# text in other languages (the taxonomy has a number of its own, see outreach/directory/taxonomy.py).
+_LISTING_MODULES = ("outreach.directory.models", "outreach.campaigns.models", "outreach.i18n.models")
+
+
+def _touches_listings(item: object) -> bool:
+    return type(item).__module__.startswith(_LISTING_MODULES)
+
+
+watch("listings", _touches_listings)

@@ -142,3 +142,17 @@ def test_with_a_poll_time_another_process_is_seen_within_it_and_this_one_at_once
         assert "Safer use" in client.get("/en/").get_data(as_text=True)
     finally:
         _dispose(other)
+
+
+def test_the_language_filter_offers_a_language_as_soon_as_a_listing_does(app):
+    from outreach.directory.models import Language, Service
+
+    with app.app_context():
+        service_id = factories.service(name="Yarrow clinic").id
+    client = app.test_client()
+    assert 'id="language-vi"' not in client.get("/en/search?q=yarrow").get_data(as_text=True)
+    with app.app_context():
+        service = db.session.get(Service, service_id)
+        service.languages.append(Language(code="vi"))
+        db.session.commit()
+    assert 'id="language-vi"' in client.get("/en/search?q=yarrow").get_data(as_text=True)

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
+from ..caching import cached
 from ..domain import NotFound
 from ..extensions import db
 from .models import Attribute, Language, Organization, Service
@@ -70,9 +71,14 @@ def category_codes() -> set[str]:
     return {term.code for term in _categories()}
 
 
-def spoken_language_codes() -> set[str]:
-    """Languages some listed service is offered in (the language filter's choices)."""
-    return set(db.session.scalars(select(Language.code).where(Language.service_id.is_not(None)).distinct()))
+def spoken_language_codes() -> frozenset[str]:
+    """Languages some listed service is offered in (the language filter's choices), kept per process
+    until a listing changes (a scan of every listing's languages otherwise, twice per search page)."""
+    return cached("spoken-languages", _spoken_language_codes, version_of="listings")
+
+
+def _spoken_language_codes() -> frozenset[str]:
+    return frozenset(db.session.scalars(select(Language.code).where(Language.service_id.is_not(None)).distinct()))
 
 
 def get_category(code: str) -> Term:

@@ -40,7 +40,7 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from ..accounts import clock
-from ..caching import data_versions, watch
+from ..caching import data_versions
 
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
 SEARCH_PAGE_SECONDS = 60
@@ -183,13 +183,3 @@ def shared_page(view=None, *, vary: Callable[[], Any] | None = None, max_seconds
         return response
 
     return cached_view
-
-
-_LISTING_MODULES = ("outreach.directory.models", "outreach.campaigns.models", "outreach.i18n.models")
-
-
-def _touches_listings(item: object) -> bool:
-    return type(item).__module__.startswith(_LISTING_MODULES)
-
-
-watch("listings", _touches_listings)
