@@ -130,6 +130,16 @@ def app(tmp_path, migrated_template):
 
 
 @pytest.fixture
+def second_app(app, tmp_path):
+    """Another app on ``app``'s database, with an instance folder of its own: another gunicorn worker,
+    or another machine."""
+    url = TEST_DATABASE_URL or app.config["SQLALCHEMY_DATABASE_URI"]
+    application = create_app(_config(tmp_path / "second", DATABASE_URL=url))
+    yield application
+    _dispose(application)
+
+
+@pytest.fixture
 def make_app(tmp_path, migrated_template):
     """Build the ``app`` fixture's app with extra settings: ``make_app(WTF_CSRF_ENABLED=False)``."""
     made = []

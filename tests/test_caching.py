@@ -8,14 +8,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from outreach import create_app
 from outreach.caching import DataVersion
 from outreach.directory import services as directory_services
 from outreach.directory.models import TaxonomyTerm
 from outreach.extensions import db
 from outreach.i18n.models import TranslatedText
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, _config, _dispose
 
 pytestmark = pytest.mark.db
 
@@ -64,17 +62,12 @@ def test_a_new_child_term_joins_its_parent(categories):
     assert "Fentanyl test strips" in client.get("/en/categories/harm-reduction").get_data(as_text=True)
 
 
-def test_a_change_made_by_another_process_is_seen(categories, tmp_path):
+def test_a_change_made_by_another_process_is_seen(categories, second_app):
     """Another gunicorn worker, or another machine on the same database, changes the taxonomy."""
-    url = TEST_DATABASE_URL or categories.config["SQLALCHEMY_DATABASE_URI"]
-    other = create_app(_config(tmp_path / "other", DATABASE_URL=url))
-    try:
-        client = categories.test_client()
-        assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
-        _rename(other, "harm-reduction", "Staying safer")
-        assert "Staying safer" in client.get("/en/").get_data(as_text=True)
-    finally:
-        _dispose(other)
+    client = categories.test_client()
+    assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
+    _rename(second_app, "harm-reduction", "Staying safer")
+    assert "Staying safer" in client.get("/en/").get_data(as_text=True)
 
 
 def test_a_rolled_back_change_never_reaches_the_shared_copy(categories):
@@ -122,26 +115,21 @@ def test_an_hsds_import_that_renames_a_term_is_seen(demo_app, tmp_path):
     assert "Renamed by the county" in client.get("/en/").get_data(as_text=True)
 
 
-def test_with_a_poll_time_another_process_is_seen_within_it_and_this_one_at_once(categories, tmp_path, monkeypatch):
+def test_with_a_poll_time_another_process_is_seen_within_it_and_this_one_at_once(categories, second_app, monkeypatch):
     import outreach.caching as caching
 
     categories.config["DATA_VERSION_POLL_SECONDS"] = 0.5
     moment = [1000.0]
     monkeypatch.setattr(caching, "monotonic", lambda: moment[0])
-    url = TEST_DATABASE_URL or categories.config["SQLALCHEMY_DATABASE_URI"]
-    other = create_app(_config(tmp_path / "other", DATABASE_URL=url))
-    try:
-        client = categories.test_client()
-        assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
-        _rename(other, "harm-reduction", "Staying safer")
-        moment[0] += 0.4  # within the poll time: this process has not asked yet
-        assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
-        moment[0] += 0.1
-        assert "Staying safer" in client.get("/en/").get_data(as_text=True)
-        _rename(categories, "harm-reduction", "Safer use")  # a change by this process: seen at once
-        assert "Safer use" in client.get("/en/").get_data(as_text=True)
-    finally:
-        _dispose(other)
+    client = categories.test_client()
+    assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
+    _rename(second_app, "harm-reduction", "Staying safer")
+    moment[0] += 0.4  # within the poll time: this process has not asked yet
+    assert "Harm reduction" in client.get("/en/").get_data(as_text=True)
+    moment[0] += 0.1
+    assert "Staying safer" in client.get("/en/").get_data(as_text=True)
+    _rename(categories, "harm-reduction", "Safer use")  # a change by this process: seen at once
+    assert "Safer use" in client.get("/en/").get_data(as_text=True)
 
 
 def test_the_language_filter_offers_a_language_as_soon_as_a_listing_does(app):

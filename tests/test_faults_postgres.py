@@ -23,7 +23,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests import gunicorn_process
 from tests.conftest import PROJECT_ROOT, TEST_SEARCH_BACKEND
 
 WORDS = ["naloxone", "detox", "meetings", "counseling", "support group"]
@@ -178,36 +178,18 @@ def test_postgres_restart_fails_only_requests_in_flight_then_recovers(private_po
     folder = tmp_path / "instance"
     folder.mkdir()
     error_log, access_log = tmp_path / "error.log", tmp_path / "access.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OUTREACH_", "FLASK_"))}
-    env.update(OUTREACH_INSTANCE_PATH=str(folder), OUTREACH_DATABASE_URL=private_postgres.url,
-               OUTREACH_SECRET_KEY="test-secret-key-for-the-postgres-fault-test", OUTREACH_SEARCH_BACKEND=TEST_SEARCH_BACKEND,
-               OUTREACH_BIND="127.0.0.1:0", OUTREACH_WORKERS="2", OUTREACH_THREADS="2",
-               OUTREACH_ACCESS_LOG=str(access_log), OUTREACH_ERROR_LOG=str(error_log), PYTHONUNBUFFERED="1")
+    env = gunicorn_process.server_env(
+        OUTREACH_INSTANCE_PATH=str(folder), OUTREACH_DATABASE_URL=private_postgres.url,
+        OUTREACH_SECRET_KEY="test-secret-key-for-the-postgres-fault-test", OUTREACH_SEARCH_BACKEND=TEST_SEARCH_BACKEND,
+        OUTREACH_ACCESS_LOG=str(access_log), OUTREACH_ERROR_LOG=str(error_log), PYTHONUNBUFFERED="1")
     _flask(env, "db", "upgrade")
     _flask(env, "outreach", "content", "load")
 
     # Python's fault handler writes a crashed worker's stack to stderr.log (kept for diagnosis).
     with open(tmp_path / "stderr.log", "w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "outreach/gunicorn_conf.py"],
-                                   cwd=PROJECT_ROOT, env={**env, "PYTHONFAULTHANDLER": "1"}, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        process = gunicorn_process.start({**env, "PYTHONFAULTHANDLER": "1"}, stderr=stderr)
     try:
-        deadline, port = time.monotonic() + 90, 0
-        while not port:
-            match = error_log.exists() and re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", error_log.read_text())
-            if match:
-                port = int(match.group(1))
-            else:
-                assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
-        while True:
-            try:
-                if _get(port, "/en/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, error_log.read_text()[-3000:]
-            time.sleep(0.1)
+        port = gunicorn_process.wait_until_serving(process, error_log, lambda port: _get(port, "/en/")[0] == 200)
         status, body = _get(port, "/en/search?" + urlencode({"q": "naloxone"}))
         service = re.search(r'href="/en/services/([0-9a-f-]{36})"', body).group(1)
         paths = ["/en/", "/es/", f"/en/services/{service}", "/healthz",
@@ -282,10 +264,4 @@ def test_postgres_restart_fails_only_requests_in_flight_then_recovers(private_po
         assert [_get(port, path)[0] for path in paths] == [200] * len(paths)
         assert _get(port, "/healthz")[1].replace(" ", "").endswith('"index_lag_seconds":0.0,"status":"ok"}\n')
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        gunicorn_process.stop(process)

@@ -7,13 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach import create_app
 from outreach.directory import services as directory_services
 from outreach.directory.models import Service
 from outreach.extensions import db
 from tests import factories
 from tests.campaign_fixtures import campaign_world, clock, make_campaign, staff_app  # noqa: F401  (fixtures)
-from tests.conftest import TEST_DATABASE_URL, _config, _dispose
 
 pytestmark = pytest.mark.db
 
@@ -72,17 +70,12 @@ def test_an_edit_shows_on_the_next_request(listing, renders):
     assert len(renders) == 2
 
 
-def test_an_edit_made_by_another_process_shows_too(listing, tmp_path):
+def test_an_edit_made_by_another_process_shows_too(listing, second_app):
     app, service_id = listing
-    url = TEST_DATABASE_URL or app.config["SQLALCHEMY_DATABASE_URI"]
-    other = create_app(_config(tmp_path / "other", DATABASE_URL=url))
-    try:
-        client = app.test_client()
-        assert "Riverside" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
-        _rename(other, service_id, "Eastside naloxone kits")
-        assert "Eastside naloxone kits" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
-    finally:
-        _dispose(other)
+    client = app.test_client()
+    assert "Riverside" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
+    _rename(second_app, service_id, "Eastside naloxone kits")
+    assert "Eastside naloxone kits" in client.get(f"/en/services/{service_id}").get_data(as_text=True)
 
 
 def _at(monkeypatch, instant: datetime) -> None:

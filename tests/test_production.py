@@ -12,13 +12,9 @@ reverse proxy's hop count.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +28,7 @@ from outreach import create_app
 from outreach.config import load_settings
 from outreach.extensions import db
 from outreach.gunicorn_conf import scrub
+from tests import gunicorn_process
 from tests.conftest import PROJECT_ROOT, TEST_SEARCH_BACKEND, _config, _dispose
 
 MARKED_QUERY = "zqxprodquery"
@@ -72,41 +69,16 @@ def gunicorn_site(tmp_path, demo_template):
     """The demo site under ``gunicorn -c outreach/gunicorn_conf.py`` (2 workers) on a free port."""
     folder = _copy_demo(demo_template, tmp_path / "instance")
     access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OUTREACH_", "FLASK_"))}
-    env.update(OUTREACH_INSTANCE_PATH=str(folder), OUTREACH_DATABASE_URL=f"sqlite:///{folder / 'outreach.sqlite3'}",
-               OUTREACH_SECRET_KEY="test-secret-key-for-the-production-tests", OUTREACH_SEARCH_BACKEND=TEST_SEARCH_BACKEND,
-               OUTREACH_BIND="127.0.0.1:0", OUTREACH_WORKERS="2", OUTREACH_THREADS="2",
-               OUTREACH_ACCESS_LOG=str(access_log), OUTREACH_ERROR_LOG=str(error_log))
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "outreach/gunicorn_conf.py"], cwd=PROJECT_ROOT,
-                               env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    env = gunicorn_process.server_env(
+        OUTREACH_INSTANCE_PATH=str(folder), OUTREACH_DATABASE_URL=f"sqlite:///{folder / 'outreach.sqlite3'}",
+        OUTREACH_SECRET_KEY="test-secret-key-for-the-production-tests", OUTREACH_SEARCH_BACKEND=TEST_SEARCH_BACKEND,
+        OUTREACH_ACCESS_LOG=str(access_log), OUTREACH_ERROR_LOG=str(error_log))
+    process = gunicorn_process.start(env)
     try:
-        deadline, port = time.monotonic() + 90, 0
-        while not port:
-            match = error_log.exists() and re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", error_log.read_text())
-            if match:
-                port = int(match.group(1))
-            else:
-                assert process.poll() is None and time.monotonic() < deadline, \
-                    error_log.read_text() if error_log.exists() else "gunicorn did not start"
-                time.sleep(0.1)
-        while True:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, error_log.read_text()[-3000:]
-            time.sleep(0.1)
+        port = gunicorn_process.wait_until_serving(process, error_log, lambda port: _get(port, "/healthz")[0] == 200)
         yield port, access_log, error_log
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        gunicorn_process.stop(process)
 
 
 def test_gunicorn_logs_carry_no_query_address_agent_or_referrer(gunicorn_site):
