@@ -120,8 +120,8 @@ def load_into_app(app, corpus: list[dict]) -> None:
         del Attribute
 
 
-def query_mix(rng: random.Random, count: int) -> tuple[list[str], list[str]]:
-    """(URLs for the app, plain word queries shared with FTS5)."""
+def query_mix(rng: random.Random, count: int) -> tuple[list[tuple[str, str]], list[str]]:
+    """([(kind, URL for the app)], plain word queries shared with FTS5)."""
     urls, words = [], []
     kinds = ["word", "two", "phrase", "prefix", "typo", "filter", "near"]
     for i in range(count):
@@ -130,20 +130,20 @@ def query_mix(rng: random.Random, count: int) -> tuple[list[str], list[str]]:
         vocab = WORDS["en" if locale == "en" else rng.choice(["en", "es"])]
         w1, w2 = rng.choice(vocab), rng.choice(vocab)
         if kind == "word":
-            urls.append(f"/{locale}/search?q={w1}"); words.append(w1)
+            urls.append((kind, f"/{locale}/search?q={w1}")); words.append(w1)
         elif kind == "two":
-            urls.append(f"/{locale}/search?q={w1}+{w2}"); words.append(f"{w1} {w2}")
+            urls.append((kind, f"/{locale}/search?q={w1}+{w2}")); words.append(f"{w1} {w2}")
         elif kind == "phrase":
-            urls.append(f'/{locale}/search?q="{w1}+{w2}"'); words.append(f"{w1} {w2}")
+            urls.append((kind, f'/{locale}/search?q="{w1}+{w2}"')); words.append(f"{w1} {w2}")
         elif kind == "prefix":
-            urls.append(f"/{locale}/search?q={w1[:4]}")
+            urls.append((kind, f"/{locale}/search?q={w1[:4]}"))
         elif kind == "typo":
             typo = w1[:2] + w1[3:2:-1] + w1[2] + w1[4:] if len(w1) > 4 else w1
-            urls.append(f"/{locale}/search?q={typo}")
+            urls.append((kind, f"/{locale}/search?q={typo}"))
         elif kind == "filter":
-            urls.append(f"/{locale}/search?q={w1}&cost=free&flag=walk-in")
+            urls.append((kind, f"/{locale}/search?q={w1}&cost=free&flag=walk-in"))
         else:
-            urls.append(f"/{locale}/search?q={w1}&near={rng.choice(PORTLAND_ZIPS)}")
+            urls.append((kind, f"/{locale}/search?q={w1}&near={rng.choice(PORTLAND_ZIPS)}"))
     return urls, words
 
 
@@ -161,6 +161,9 @@ def main() -> None:
     parser.add_argument("--listings", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--backend", choices=("whoosh", "tantivy"), help="one engine (default: both, one after the other)")
+    parser.add_argument("--work", type=Path, help="keep the database and index in this folder and reuse them on the next run "
+                        "(skips loading and indexing when they are there)")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the query runs to this file")
     args = parser.parse_args()
     if args.backend is None:
         for backend in ("whoosh", "tantivy"):
@@ -168,50 +171,68 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--listings", str(args.listings), "--queries", str(args.queries),
                             "--backend", backend], check=False)
         return
-    run(args.listings, args.queries, args.backend)
+    run(args.listings, args.queries, args.backend, args.work, args.profile)
 
 
-def run(listings: int, queries: int, backend: str) -> None:
+def run(listings: int, queries: int, backend: str, work: Path | None = None, profile: Path | None = None) -> None:
     from flask_migrate import upgrade
 
     from outreach import create_app
 
-    work = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+    reuse = work is not None and (work / "outreach.sqlite3").exists()
+    if work is None:
+        work = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     # The page cache off: every query is searched and rendered, as a first visit would be.
     app = create_app({"INSTANCE_PATH": str(work), "SECRET_KEY": "bench", "PAGE_SIZE": 20, "SEARCH_BACKEND": backend,
                       "PAGE_CACHE_ENTRIES": 0})
-    with app.app_context():
-        upgrade()
-    runner = app.test_cli_runner()
-    runner.invoke(args=["outreach", "geo", "load"])
-    runner.invoke(args=["outreach", "content", "load"])  # taxonomy (and the demo listings)
-
     corpus = build_corpus(listings)
-    started = time.perf_counter()
-    load_into_app(app, corpus)
-    print(f"backend: {backend}  listings: {listings:,}  loaded into the database in {time.perf_counter() - started:.1f} s")
+    if reuse:
+        print(f"backend: {backend}  listings: {listings:,}  database and index reused from {work}")
+    else:
+        with app.app_context():
+            upgrade()
+        runner = app.test_cli_runner()
+        runner.invoke(args=["outreach", "geo", "load"])
+        runner.invoke(args=["outreach", "content", "load"])  # taxonomy (and the demo listings)
+        started = time.perf_counter()
+        load_into_app(app, corpus)
+        print(f"backend: {backend}  listings: {listings:,}  loaded into the database in {time.perf_counter() - started:.1f} s")
 
-    from outreach.search.services import reindex
+        from outreach.search.services import reindex
 
-    started = time.perf_counter()
-    with app.app_context():
-        count = reindex(timeout=600)
-    build = time.perf_counter() - started
-    print(f"index build ({backend}): {count:,} documents in {build:.1f} s, {folder_mb(Path(app.config['SEARCH_INDEX_DIR'])):.1f} MB on disk")
+        started = time.perf_counter()
+        with app.app_context():
+            count = reindex(timeout=600)
+        build = time.perf_counter() - started
+        print(f"index build ({backend}): {count:,} documents in {build:.1f} s, "
+              f"{folder_mb(Path(app.config['SEARCH_INDEX_DIR'])):.1f} MB on disk")
 
     rng = random.Random(11)
     urls, words = query_mix(rng, queries)
     client = app.test_client()
-    for url in urls[:10]:  # warm the long-lived searcher and caches
+    for _kind, url in urls[:10]:  # warm the long-lived searcher and caches
         client.get(url)
-    timings, errors = [], 0
-    for url in urls:
+    timings, errors, by_kind = [], 0, {}
+    profiler = None
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    for kind, url in urls:
         started = time.perf_counter()
         response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
+        elapsed = (time.perf_counter() - started) * 1000
+        timings.append(elapsed)
+        by_kind.setdefault(kind, []).append(elapsed)
         errors += response.status_code != 200
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     ours_p50, ours_p95 = percentile(timings, 50), percentile(timings, 95)
     print(f"ours ({backend}, Flask page render, {len(urls)} queries): p50 {ours_p50:.1f} ms  p95 {ours_p95:.1f} ms  errors {errors}")
+    print("  by kind: " + "  ".join(f"{kind} p50 {percentile(t, 50):.0f}/p95 {percentile(t, 95):.0f}" for kind, t in by_kind.items()))
 
     fts = sqlite3.connect(":memory:")
     fts.execute("CREATE VIRTUAL TABLE doc USING fts5(name, description, name_x, description_x, tokenize='unicode61 remove_diacritics 2')")

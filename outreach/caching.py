@@ -121,6 +121,8 @@ def cached(name: str, build: Callable[[], T], version_of: str | None = None) -> 
         return value
 
 
+LISTINGS = "listings"  # the data version every listing change moves
+
 # What residents see of listings: services, organizations, locations and their parts, campaigns, and
 # text in other languages (the taxonomy has a number of its own, see outreach/directory/taxonomy.py).
 _LISTING_MODULES = ("outreach.directory.models", "outreach.campaigns.models", "outreach.i18n.models")
@@ -130,4 +132,4 @@ def _touches_listings(item: object) -> bool:
     return type(item).__module__.startswith(_LISTING_MODULES)
 
 
-watch("listings", _touches_listings)
+watch(LISTINGS, _touches_listings)

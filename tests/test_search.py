@@ -440,6 +440,22 @@ def test_open_now_on_demo_content_matches_schedules(demo_client, demo_app, monke
     assert found == expected and found
 
 
+@pytest.mark.parametrize("query", ["", "support"])
+def test_open_now_filter_counts_match_the_results_when_applied(demo_client, monkeypatch, query):
+    """With "open now" the results are a restricted set (the engine cannot hold it as a cheap filter):
+    the counts beside the other filters are still those of what applying them shows."""
+    _fix_clock(monkeypatch, WEDNESDAY_NOON)
+    body = search(demo_client, q=query, open="1")
+    counts = facet_counts(body)
+    assert counts and ("cost", "free") in counts
+    if query:
+        assert 0 < total(body) < total(search(demo_client, q=query))
+    else:
+        assert 0 < total(body) < total(search(demo_client, cost=["free", "sliding-scale", "accepts-insurance"]))
+    for (param, value), shown in counts.items():
+        assert total(search(demo_client, q=query, open="1", **{param: value})) == shown, (param, value)
+
+
 def test_pagination_keeps_the_filters(demo_client):
     first = search(demo_client, cost="free", flag="no-id-required")
     assert total(first) > 20

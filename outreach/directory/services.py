@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from ..caching import cached
+from ..caching import LISTINGS, cached
 from ..domain import NotFound
 from ..extensions import db
 from .models import Attribute, Language, Organization, Service
@@ -74,7 +74,7 @@ def category_codes() -> set[str]:
 def spoken_language_codes() -> frozenset[str]:
     """Languages some listed service is offered in (the language filter's choices), kept per process
     until a listing changes (a scan of every listing's languages otherwise, twice per search page)."""
-    return cached("spoken-languages", _spoken_language_codes, version_of="listings")
+    return cached("spoken-languages", _spoken_language_codes, version_of=LISTINGS)
 
 
 def _spoken_language_codes() -> frozenset[str]:

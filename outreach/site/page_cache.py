@@ -40,7 +40,7 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from ..accounts import clock
-from ..caching import data_versions
+from ..caching import LISTINGS, data_versions
 
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
 SEARCH_PAGE_SECONDS = 60
@@ -144,7 +144,7 @@ def _key(vary: Callable[[], Any] | None) -> tuple:
     versions = data_versions()
     return (
         hashlib.sha256(request.full_path.encode("utf-8", "surrogateescape")).digest(),
-        versions.get("listings", 0),
+        versions.get(LISTINGS, 0),
         versions.get("taxonomy", 0),
         vary() if vary is not None else None,
     )

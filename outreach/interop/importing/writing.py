@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from ...caching import bump
+from ...caching import LISTINGS, bump
 from ...extensions import db
 from .mapping import ORDER, TRANSLATABLE, Mapped, Row, zone_for_offset
 
@@ -294,6 +294,6 @@ def write(mapped: Mapped, *, dry_run: bool) -> Summary:
     if any(plan.inserts.get(t) or plan.updates.get(t) or plan.deletes.get(t)
            for t in ("taxonomy", "taxonomy_term", "translated_text")) or plan.stale:
         bump("taxonomy")  # bulk statements bypass the flush that would move it (outreach/caching.py)
-    bump("listings")
+    bump(LISTINGS)
     summary.reindex = _outbox(mapped, plan, touched)
     return summary
