@@ -494,6 +494,25 @@ def _nearest(service: Service, point) -> float:
     return min(distance_miles(point, Point(loc.latitude, loc.longitude)) for loc in service.locations)
 
 
+@pytest.mark.parametrize(("origin", "radius"), [("97201", 2), ("97201", 10), ("97030", 25), ("97233", 50)])
+def test_places_within_a_radius_are_measured_as_the_great_circle_distance(demo_app, origin, radius):
+    """The search snapshot's flat distance loop gives the same services and miles as distance_miles."""
+    from outreach.geo.services import Point, distance_miles
+    from outreach.search import services as search_services
+
+    with demo_app.test_request_context("/en/search"):
+        point = _zip_point(origin)
+        snapshot = search_services._snapshot()
+        expected = {}
+        for service_id, points in snapshot.points.items():
+            miles = min(distance_miles(point, p) for p in points)
+            if miles <= radius:
+                expected[service_id] = miles
+        found = snapshot.within(Point(point.latitude, point.longitude), radius)
+    assert expected and set(found) == set(expected)
+    assert all(found[i] == pytest.approx(expected[i], abs=1e-9) for i in expected)
+
+
 def _distances(body: str) -> list[str]:
     return [html.unescape(t).strip() for t in re.findall(r'class="card__distance">([^<]*)</p>', _main(body))]
 
