@@ -51,6 +51,9 @@ class Settings:
     # How often a worker asks the database whether the taxonomy or the listings changed (outreach/caching.py):
     # its own changes show at once; another worker's or machine's within this many seconds (0: every request).
     DATA_VERSION_POLL_SECONDS: float = 0.5
+    # Anonymous searches-per-category counts are added up in each worker and written at most this often
+    # (and when the worker stops); 0 writes each search's count at once.
+    SEARCH_COUNT_FLUSH_SECONDS: float = 10.0
     # Seed content folder read by `flask outreach content load`.
     CONTENT_DIR: str = str(PROJECT_ROOT / "content")
     # Largest request body accepted (bytes); larger ones get the friendly 413 page.
@@ -179,6 +182,8 @@ def load_settings(
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
     if settings.STALE_AFTER_DAYS < 1:
         raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
+    if not 0 <= settings.SEARCH_COUNT_FLUSH_SECONDS <= 300:
+        raise ValueError(f"OUTREACH_SEARCH_COUNT_FLUSH_SECONDS must be between 0 and 300, not {settings.SEARCH_COUNT_FLUSH_SECONDS}")
     if not 0 <= settings.DATA_VERSION_POLL_SECONDS <= 5:
         raise ValueError(f"OUTREACH_DATA_VERSION_POLL_SECONDS must be between 0 and 5, not {settings.DATA_VERSION_POLL_SECONDS}")
     if settings.PAGE_CACHE_SECONDS < 1:

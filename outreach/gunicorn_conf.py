@@ -118,3 +118,11 @@ def post_fork(server, worker):  # noqa: ARG001  (gunicorn's hook signature)
     import sys
 
     faulthandler.enable(file=sys.stderr, all_threads=True)
+
+
+def worker_exit(server, worker):  # noqa: ARG001  (gunicorn's hook signature)
+    """A worker stopping (restart, scale-down, max requests) writes the anonymous search counts it
+    still holds (outreach/search/services.py)."""
+    from outreach.search.services import flush_search_counts
+
+    flush_search_counts()

@@ -35,6 +35,8 @@ def _config(instance: Path, **extra) -> dict:
         # Every request asks the database for the data versions: several apps in one test see each
         # other's changes at once (tests/test_caching.py checks the poll on its own).
         "DATA_VERSION_POLL_SECONDS": 0,
+        # Each search's anonymous count is written at once (tests/test_search.py checks the buffering).
+        "SEARCH_COUNT_FLUSH_SECONDS": 0,
     }
     config.update(extra)
     return config

@@ -882,6 +882,33 @@ def _row_counts(app) -> dict[str, int]:
             return {t.name: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in metadata.sorted_tables}
 
 
+@pytest.mark.db
+def test_search_counts_are_added_up_in_the_worker_and_written_when_due(app, client, monkeypatch):
+    """One write per SEARCH_COUNT_FLUSH_SECONDS, not one per search, and nothing held is lost at a flush."""
+    with app.app_context():
+        term = factories.term("counting-hands", name="Counting hands")
+        factories.service(name="Tallied program", categories=[term])
+
+    def counted() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.sum(SearchCount.searches))
+                                     .where(SearchCount.category_code == "counting-hands")) or 0
+
+    ticks = [1000.0]
+    monkeypatch.setattr(search_services, "monotonic", lambda: ticks[0])
+    app.config["SEARCH_COUNT_FLUSH_SECONDS"] = 10
+    for _ in range(4):
+        assert client.get("/en/search", query_string={"q": "tallied"}).status_code == 200
+    assert counted() == 0  # held in the worker
+    ticks[0] += 10
+    client.get("/en/search", query_string={"q": "tallied"})
+    assert counted() == 5  # the four held ones in one write
+    client.get("/en/search", query_string={"q": "tallied"})
+    assert counted() == 5
+    search_services.flush_search_counts()  # as a stopping worker does
+    assert counted() == 6
+
+
 def test_search_words_are_never_stored_or_logged(demo_app, caplog):
     caplog.set_level(logging.DEBUG)
     client = demo_app.test_client()
