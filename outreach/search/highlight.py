@@ -1,26 +1,29 @@
 """Highlighted snippets: the part of a description around the words that matched, with <mark>."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
-from .analysis import analyzer_for, plain_analyzer
+from .analysis import TOKEN_PATTERN, analyzer_for, plain_analyzer
 
 SNIPPET_LENGTH = 180
 
 
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=100_000)
+def _forms(word: str, locale: str) -> frozenset[str]:
+    """Every indexed form of one word (folded, and stemmed for ``locale``): the analyzers work per
+    word, so a description is split once and each distinct word analyzed once per process."""
+    return frozenset(token.text for analyzer in (plain_analyzer(), analyzer_for(locale)) for token in analyzer(word))
+
+
 def _spans(text: str, locale: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    spans = set()
-    for analyzer in (plain_analyzer(), analyzer_for(locale)):
-        for token in analyzer(text, chars=True, positions=True, mode="index"):
-            if token.text in terms:
-                spans.add((token.startchar, token.endchar))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    """Where in ``text`` the words whose forms matched are (in order; words never overlap)."""
+    return [match.span() for match in _WORD.finditer(text) if not terms.isdisjoint(_forms(match.group(), locale))]
 
 
 def snippet(text: str, locale: str, terms: frozenset[str], length: int = SNIPPET_LENGTH) -> Markup:
