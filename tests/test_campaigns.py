@@ -128,6 +128,22 @@ def test_campaign_appears_on_its_category_pages_and_search(campaign_world):
     assert "Naloxone saves lives" in searched and "Treatment works" not in searched
 
 
+def test_a_category_page_shows_three_campaigns_featured_first_then_the_latest_started(campaign_world):
+    from datetime import timedelta
+
+    make_campaign(campaign_world, title="Oldest featured", featured=True, starts_in=timedelta(days=-9))
+    make_campaign(campaign_world, title="Started eight days ago", starts_in=timedelta(days=-8))
+    make_campaign(campaign_world, title="Started two days ago", starts_in=timedelta(days=-2))
+    make_campaign(campaign_world, title="Started five days ago", starts_in=timedelta(days=-5))
+    make_campaign(campaign_world, title="Not yet started", featured=True, starts_in=timedelta(days=1))
+    make_campaign(campaign_world, title="Already ended", featured=True, starts_in=timedelta(days=-20), lasts=timedelta(days=3))
+    page = resident(campaign_world).get("/en/categories/naloxone").get_data(as_text=True)
+    shown = [t for t in ("Oldest featured", "Started two days ago", "Started five days ago", "Started eight days ago",
+                         "Not yet started", "Already ended") if t in page]
+    assert shown == ["Oldest featured", "Started two days ago", "Started five days ago"]
+    assert page.index("Oldest featured") < page.index("Started two days ago") < page.index("Started five days ago")
+
+
 # -- feeds ----------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timezone
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..accounts import clock
 from ..audit import services as audit
@@ -43,15 +43,55 @@ def live_campaigns(at: datetime | None = None) -> list[Campaign]:
     return list(db.session.scalars(statement))
 
 
+@dataclass(frozen=True)
+class _Window:
+    """When a campaign is live and what it is about: kept per process until any listing or campaign
+    changes, so the home, category and search pages choose their campaigns without a query."""
+
+    id: str
+    starts_at: datetime
+    ends_at: datetime
+    is_featured: bool
+    term_ids: frozenset[str]
+
+
+def _windows() -> tuple[_Window, ...]:
+    """Every campaign not yet ended when read (one that ends later is dropped by the time test)."""
+    from ..caching import LISTINGS, cached
+
+    def read() -> tuple[_Window, ...]:
+        from .models import campaign_category
+
+        terms: dict[str, set[str]] = {}
+        for campaign_id, term_id in db.session.execute(select(campaign_category.c.campaign_id, campaign_category.c.taxonomy_term_id)):
+            terms.setdefault(campaign_id, set()).add(term_id)
+        rows = db.session.execute(select(Campaign.id, Campaign.starts_at, Campaign.ends_at, Campaign.is_featured)
+                                  .where(Campaign.ends_at > now()))
+        return tuple(_Window(i, clock.as_utc(start), clock.as_utc(end), bool(featured), frozenset(terms.get(i, ())))
+                     for i, start, end, featured in rows)
+
+    return cached("campaign-windows", read, version_of=LISTINGS)
+
+
+def _chosen(windows: Iterable[_Window], at: datetime, limit: int) -> list[Campaign]:
+    """The live ones among ``windows``, featured first, then the latest started, as campaigns."""
+    at = clock.as_utc(at)
+    live = sorted((w for w in windows if w.starts_at <= at < w.ends_at), key=lambda w: (not w.is_featured, -w.starts_at.timestamp()))
+    ids = [w.id for w in live[:limit]]
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def featured_campaigns(at: datetime | None = None, limit: int = 3) -> list[Campaign]:
-    statement = _live(at or now()).where(Campaign.is_featured.is_(True)).order_by(Campaign.starts_at.desc())
-    return list(db.session.scalars(statement.limit(limit)))
+    return _chosen((w for w in _windows() if w.is_featured), at or now(), limit)
 
 
 def next_start(at: datetime | None = None) -> datetime | None:
     """When the next campaign that has not started yet starts."""
-    moment = db.session.scalar(select(func.min(Campaign.starts_at)).where(Campaign.starts_at > (at or now())))
-    return clock.as_utc(moment)
+    at = clock.as_utc(at or now())
+    return min((w.starts_at for w in _windows() if w.starts_at > at), default=None)
 
 
 def _related_term_ids(codes: Iterable[str]) -> set[str]:
@@ -81,9 +121,7 @@ def campaigns_for_categories(codes: Iterable[str], at: datetime | None = None, l
     term_ids = _related_term_ids(codes)
     if not term_ids:
         return []
-    statement = (_live(at or now()).where(Campaign.categories.any(TaxonomyTerm.id.in_(term_ids)))
-                 .order_by(Campaign.is_featured.desc(), Campaign.starts_at.desc()))
-    return list(db.session.scalars(statement.limit(limit)))
+    return _chosen((w for w in _windows() if not w.term_ids.isdisjoint(term_ids)), at or now(), limit)
 
 
 def _by_reference(reference: str) -> Campaign | None:
