@@ -7,6 +7,7 @@ with Latin digits; CLDR's default numbering system says which digits a locale re
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from babel import Locale, dates, numbers
 from flask_babel import get_locale, get_translations
@@ -64,6 +65,13 @@ def localize_digits(text: str, locale: Locale | None = None) -> str:
 
 def number(value: float | int, locale: Locale | None = None) -> str:
     locale = locale or _locale()
+    if isinstance(value, int) and 0 <= value < 100_000:  # counts beside filters, pages, results: cached
+        return _whole_number(value, locale)
+    return localize_digits(numbers.format_decimal(value, locale=locale, numbering_system="default"), locale)
+
+
+@lru_cache(maxsize=50_000)
+def _whole_number(value: int, locale: Locale) -> str:
     return localize_digits(numbers.format_decimal(value, locale=locale, numbering_system="default"), locale)
 
 
