@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from babel import Locale
 from flask import Flask, url_for
@@ -24,9 +25,18 @@ def tx(record, field: str) -> LocalText:
 def open_status(service: Service) -> hours.OpenStatus:
     if service.status == "temporarily closed":
         return hours.OpenStatus(is_open=False, has_hours=bool(service.schedules))
-    status = hours.open_status(service.schedules, services.now())
+    rules = tuple(hours.WeeklyRule(s.byday, s.opens_at, s.closes_at, s.timezone_name, s.valid_from, s.valid_to)
+                  for s in service.schedules)
+    status = _open_status(rules, services.now().replace(second=0, microsecond=0))
     expires_at(status.closes_at if status.is_open else status.opens_at)  # the badge changes then
     return status
+
+
+@lru_cache(maxsize=4096)
+def _open_status(rules: tuple[hours.WeeklyRule, ...], minute: datetime) -> hours.OpenStatus:
+    """Hours change on whole minutes: a results page of listings with the same hours (most share a
+    few) works each out once a minute, not once per card."""
+    return hours.open_status(rules, minute)
 
 
 def is_stale(service: Service) -> bool:
