@@ -5,7 +5,7 @@ Tuned from the environment (each optional):
 =========================  =====================  ===============================================
 ``OUTREACH_BIND``          ``127.0.0.1:8000``     address to listen on (the reverse proxy's upstream)
 ``OUTREACH_WORKERS``       CPU cores (at least 2) worker processes (each keeps its own index reader and page copies)
-``OUTREACH_THREADS``       ``4``                  threads per worker (waits on the database overlap)
+``OUTREACH_THREADS``       ``1``                  threads per worker (1: gunicorn's sync worker; see below)
 ``OUTREACH_TIMEOUT``       ``30``                 seconds before a stuck worker is replaced
 ``OUTREACH_ACCESS_LOG``    ``-`` (stdout)         access log file; empty turns it off
 ``OUTREACH_ERROR_LOG``     ``-`` (stderr)         error log file
@@ -45,11 +45,17 @@ def _int(name: str, default: int) -> int:
 
 wsgi_app = "outreach:create_app()"
 bind = [os.environ.get("OUTREACH_BIND", "127.0.0.1:8000")]
-# One worker per core, not gunicorn's usual cores + 1: each worker renders and keeps its own copy of every
-# page (outreach/site/page_cache.py), so an extra process mostly renders the same pages once more. On the
-# 2-core machine bench/load.py measured 414 requests/second with 3 workers, 544 with 2 (4 threads each).
+# One single-threaded ("sync") worker per core. Each worker renders and keeps its own copy of every page
+# (outreach/site/page_cache.py), so an extra process mostly renders the same pages once more; and threads
+# in one worker only take turns at the GIL for work that is almost all Python. On the 2-core machine
+# bench/load.py measured, in requests/second (ratio to the bare Flask page): 2 sync workers 917 (0.72),
+# 3 sync 706 (0.50), 4 sync 416 (0.40), 2 workers x 4 threads 551 (0.38). Threaded workers also died
+# with SIGSEGV under load (5 in one 3-minute run; heap corruption inside CPython while several request
+# threads ran, not tied to psycopg's or SQLAlchemy's C code; never seen with sync workers in 0.2 million
+# requests): OUTREACH_THREADS above 1 is possible but not advised. A sync worker must not face slow
+# clients itself: the reverse proxy in front buffers requests and responses (README "Production").
 workers = _int("OUTREACH_WORKERS", max(2, os.cpu_count() or 1))
-threads = _int("OUTREACH_THREADS", 4)
+threads = _int("OUTREACH_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("OUTREACH_TIMEOUT", 30)
 graceful_timeout = 20

@@ -15,10 +15,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def server_env(**values: str) -> dict[str, str]:
-    """This process's environment without any OUTREACH_/FLASK_ setting, two workers of two threads on
-    a free loopback port, then ``values``."""
+    """This process's environment without any OUTREACH_/FLASK_ setting, two (single-threaded, as in
+    production) workers on a free loopback port, then ``values``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OUTREACH_", "FLASK_"))}
-    env.update(OUTREACH_BIND="127.0.0.1:0", OUTREACH_WORKERS="2", OUTREACH_THREADS="2")
+    env.update(OUTREACH_BIND="127.0.0.1:0", OUTREACH_WORKERS="2", OUTREACH_THREADS="1")
     env.update(values)
     return env
 

@@ -3,7 +3,7 @@ without restarting the app.
 
 A private PostgreSQL cluster of this test's own (``initdb`` in a temporary folder, a free loopback
 port; never the machine's server, which other tests use) serves the demo site through gunicorn with
-the production configuration (``outreach/gunicorn_conf.py``, 2 workers x 2 threads). Residents
+the production configuration (``outreach/gunicorn_conf.py``, 2 sync workers). Residents
 browse and search from several threads throughout. Then PostgreSQL stops (``pg_ctl stop -m fast``
 ends every connection, as a restart does), and:
 
@@ -17,7 +17,6 @@ fails rather than skips.
 """
 from __future__ import annotations
 
-import calendar
 import glob
 import os
 import pwd
@@ -218,7 +217,7 @@ def test_postgres_restart_fails_only_requests_in_flight_then_recovers(private_po
             private_postgres.start()
             started = time.monotonic()
 
-            # The first requests after the restart, on both workers (4 threads, 12 at once): none may
+            # The first requests after the restart, on both workers (12, 6 at once): none may
             # fail with an error page (a broken pooled connection used again would give a 500).
             from concurrent.futures import ThreadPoolExecutor
 
@@ -230,37 +229,28 @@ def test_postgres_restart_fails_only_requests_in_flight_then_recovers(private_po
 
             with ThreadPoolExecutor(max_workers=6) as pool:
                 first = list(pool.map(status_of, paths * 2))
-            assert set(first) <= {200, "reset"} and 200 in first, first
+            assert first == [200] * len(first), first
             time.sleep(6)
             ended = time.monotonic()
 
         log = error_log.read_text()
-        # KNOWN PROBLEM (reported, not hidden): a worker sometimes dies with SIGSEGV after requests
-        # failed against a stopped PostgreSQL (pymalloc heap corruption; seen with psycopg's binary and
-        # pure-Python builds and without SQLAlchemy's C extensions, and reproduced in one process
-        # without gunicorn). gunicorn replaces it at once; its in-flight requests lose their connection.
-        # That is tolerated only around the outage (until 5 s after the restart): a "reset" then, never later.
-        crashes = re.findall(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) [+-]\d{4}\] \[\d+\] \[WARNING\] "
-                             r"Worker \(pid:\d+\) was sent SIGSEGV", log)
-        grace = started + 5 if crashes else started
-        assert "reset" not in first or crashes, first
-        for stamp in crashes:  # log time (whole seconds, UTC) -> this clock
-            moment = time.monotonic() - (time.time() - calendar.timegm(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")))
-            assert stopping - 2 <= moment <= grace + 1, (moment - stopping, moment - started)
-        assert all(stopping - 1 <= sent <= grace for sent, _ in residents.failures), residents.failures[:5]
+        # No worker dies. (Threaded workers did: a SIGSEGV after requests failed against the stopped
+        # database, heap corruption while several request threads ran; the sync workers the production
+        # configuration runs have not, see outreach/gunicorn_conf.py.)
+        assert "SIGSEGV" not in log and "Fatal Python error" not in log, log[-3000:]
+        assert all(stopping - 1 <= sent <= started for sent, _ in residents.failures), residents.failures[:5]
         # Error pages only for requests sent before the restart (in flight while the database was down).
         for sent, answered, status, path in residents.answers:
             if status != 200:
                 assert stopping - 1 <= answered and sent <= started, (status, path, sent - stopping, answered - started)
                 assert status in (500, 503), (status, path)
         assert any(status != 200 for _, answered, status, _ in residents.answers if stopped <= answered <= started)
-        after = [answer for answer in residents.answers if answer[0] > grace]
+        after = [answer for answer in residents.answers if answer[0] > started]
         assert after and {status for *_, status, _ in after} == {200}, Counter(s for *_, s, _ in after)
-        assert ended - grace > 0.5
-        # The app was never restarted: the same master serves throughout; a worker is replaced only
-        # after a crash (above), and none hung.
+        assert ended - started > 0.5
+        # The app was never restarted: the same master and the same workers serve throughout; none hung.
         assert process.poll() is None and "WORKER TIMEOUT" not in log
-        assert len(workers() - booted) == len(crashes), log[-3000:]
+        assert workers() == booted, log[-3000:]
         assert [_get(port, path)[0] for path in paths] == [200] * len(paths)
         assert _get(port, "/healthz")[1].replace(" ", "").endswith('"index_lag_seconds":0.0,"status":"ok"}\n')
     finally:

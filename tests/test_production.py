@@ -120,6 +120,19 @@ def test_scrub_keeps_the_kind_of_problem_and_drops_request_data():
     assert scrub("Booting worker with pid: 12") == "Booting worker with pid: 12"
 
 
+def test_gunicorn_runs_single_threaded_workers_by_default(monkeypatch):
+    """Threaded workers died with SIGSEGV under load (outreach/gunicorn_conf.py): sync is the default."""
+    import importlib
+
+    import outreach.gunicorn_conf as conf
+
+    for name in ("OUTREACH_WORKERS", "OUTREACH_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    reloaded = importlib.reload(conf)
+    assert (reloaded.threads, reloaded.worker_class) == (1, "sync")
+    assert reloaded.workers >= 2
+
+
 def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     import importlib
 
