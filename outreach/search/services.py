@@ -6,6 +6,7 @@ import math
 import threading
 import weakref
 from collections import Counter
+from itertools import islice
 from datetime import date
 from time import monotonic
 from collections.abc import Sequence
@@ -322,7 +323,7 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
             nearby = [i for i in ranked if i in local]
             if form.sort == "distance" or not text:
                 nearby.sort(key=lambda i: outcome.distances[i])
-            outcome.remote = services_by_ids([i for i in ranked if i not in local][:10])
+            outcome.remote = services_by_ids(list(islice((i for i in ranked if i not in local), 10)))
             ranked = nearby
         elif not text:
             ranked = _by_name(ranked)

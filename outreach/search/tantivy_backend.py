@@ -459,7 +459,7 @@ class TantivyBackend:
             return SearchHits([], 0, self._no_facets())
         if restriction is not None and searcher.search(restriction, limit=1, count=True).count == 0:
             return SearchHits([], 0, self._no_facets())
-        allowed_hits: dict[_Node, list[tuple[str, tuple[int, int]]]] = {}  # the count and then the page ask for the same
+        allowed_hits: dict[_Node, list[int]] = {}  # the count and then the page ask for the same
 
         def count_of(node: _Node) -> int:
             final = self._with(self._build(node), restriction)
@@ -505,13 +505,15 @@ class TantivyBackend:
         if count == 0:
             return SearchHits([], 0, self._no_facets(), suggestion, is_fuzzy, matched_terms)
         if allowed is not None:
-            hits = allowed_hits[node]
-            ranked = [service_id for service_id, _address in hits]
+            ordinals = allowed_hits[node]
+            shown = ordinals
             if not query.all_hits:
                 start = (max(1, query.page) - 1) * query.per_page
-                ranked = ranked[start : start + max(1, query.per_page)]
-            facets = self._counted_facets(searcher, [ordinal for _service_id, ordinal in hits])
-            return SearchHits(ranked, len(hits), facets, suggestion, is_fuzzy, matched_terms)
+                shown = ordinals[start : start + max(1, query.per_page)]
+            by_ordinal = self._cache(searcher)["by_ordinal"]
+            ranked = [by_ordinal[ordinal] for ordinal in shown]
+            facets = self._counted_facets(searcher, ordinals)
+            return SearchHits(ranked, len(ordinals), facets, suggestion, is_fuzzy, matched_terms)
         if query.all_hits:
             offset, limit = 0, count
         else:
@@ -529,8 +531,8 @@ class TantivyBackend:
             return parsed
         return TQ.boolean_query([(Occur.Must, parsed), (Occur.Must, restriction)])
 
-    def _allowed_hits(self, searcher, final: TQ, allowed: frozenset[str]) -> list[tuple[str, int]]:
-        """Every hit of ``final`` whose service is in ``allowed``, in rank order: (service id, ordinal).
+    def _allowed_hits(self, searcher, final: TQ, allowed: frozenset[str]) -> list[int]:
+        """The document ordinals of every hit of ``final`` whose service is in ``allowed``, in rank order.
 
         All hits of a common word at 50,000 listings (~30,000) come back from tantivy in ~7 ms and
         are filtered here in ~3 ms.
@@ -541,14 +543,9 @@ class TantivyBackend:
         base, by_ordinal = cache["base"], cache["by_ordinal"]
         hits = searcher.search(final, limit=searcher.num_docs, count=False).hits
         if len(base) == 1:  # one segment (after a reindex): the ordinal is the document number
-            return [(service_id, address.doc) for _score, address in hits
-                    if (service_id := by_ordinal[address.doc]) in allowed]
-        found = []
-        for _score, address in hits:
-            ordinal = base[address.segment_ord] + address.doc
-            if (service_id := by_ordinal[ordinal]) in allowed:
-                found.append((service_id, ordinal))
-        return found
+            return [address.doc for _score, address in hits if by_ordinal[address.doc] in allowed]
+        ordinals = (base[address.segment_ord] + address.doc for _score, address in hits)
+        return [ordinal for ordinal in ordinals if by_ordinal[ordinal] in allowed]
 
     def _facets(self, searcher, final: TQ) -> dict[str, dict[str, int]]:
         fields = {field: field for field in FACET_FIELDS} | {"age": "age_group"}
