@@ -42,6 +42,8 @@ class Settings:
     STALE_AFTER_DAYS: int = 180
     # Results per page on browse and search pages.
     PAGE_SIZE: int = 20
+    # Pages per sitemap file; a directory with more gets a sitemap index (outreach/site/discovery.py).
+    SITEMAP_PAGES_PER_FILE: int = 1000
     # Rendered home, category, listing, organization and search pages each worker keeps
     # (outreach/site/page_cache.py); 0 renders every request afresh. A copy is served until anything on
     # the page changes (data, opening hours, campaign windows) and at most PAGE_CACHE_SECONDS
@@ -182,6 +184,8 @@ def load_settings(
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
     if settings.STALE_AFTER_DAYS < 1:
         raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
+    if not 1 <= settings.SITEMAP_PAGES_PER_FILE <= 3000:  # x the locales: within a sitemap's 50,000 addresses
+        raise ValueError(f"OUTREACH_SITEMAP_PAGES_PER_FILE must be between 1 and 3000, not {settings.SITEMAP_PAGES_PER_FILE}")
     if not 0 <= settings.SEARCH_COUNT_FLUSH_SECONDS <= 300:
         raise ValueError(f"OUTREACH_SEARCH_COUNT_FLUSH_SECONDS must be between 0 and 300, not {settings.SEARCH_COUNT_FLUSH_SECONDS}")
     if not 0 <= settings.DATA_VERSION_POLL_SECONDS <= 5:

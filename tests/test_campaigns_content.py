@@ -95,6 +95,36 @@ def test_every_sitemap_page_works(demo_site_app, sitemap):
         assert client.get(path).status_code == 200, path
 
 
+def test_a_big_directory_gets_a_sitemap_index_of_bounded_files_listing_the_same_pages(demo_site_app, sitemap):
+    """A state's directory (50,000 listings x 12 locales) would pass a sitemap's 50,000 addresses:
+    /sitemap.xml becomes an index, each file holds at most SITEMAP_PAGES_PER_FILE pages."""
+    everything = sorted(url.find(f"{SITEMAP}loc").text for url in sitemap.findall(f"{SITEMAP}url"))
+    locales = listed(demo_site_app)
+    client = demo_site_app.test_client()
+    demo_site_app.config["SITEMAP_PAGES_PER_FILE"] = 40
+    try:
+        response = client.get("/sitemap.xml")
+        assert response.status_code == 200 and response.headers["Content-Type"] == "application/xml; charset=utf-8"
+        index = ET.fromstring(response.data)
+        assert index.tag == f"{SITEMAP}sitemapindex"
+        parts = [entry.find(f"{SITEMAP}loc").text for entry in index.findall(f"{SITEMAP}sitemap")]
+        pages = len(everything) // len(locales)
+        assert parts == [f"http://localhost/sitemap-{n}.xml" for n in range(1, -(-pages // 40) + 1)] and len(parts) > 1
+        found = []
+        for part in parts:
+            urlset = ET.fromstring(client.get(part.removeprefix("http://localhost")).data)
+            assert urlset.tag == f"{SITEMAP}urlset"
+            locs = [url.find(f"{SITEMAP}loc").text for url in urlset.findall(f"{SITEMAP}url")]
+            assert 0 < len(locs) <= 40 * len(locales)
+            found += locs
+        assert sorted(found) == everything  # the same pages, each once
+        for wrong in ("/sitemap-0.xml", f"/sitemap-{len(parts) + 1}.xml"):
+            assert client.get(wrong).status_code == 404
+    finally:
+        demo_site_app.config["SITEMAP_PAGES_PER_FILE"] = 1000
+    assert client.get("/sitemap-1.xml").status_code == 404  # a small directory has one file only
+
+
 def test_robots_txt_points_to_the_sitemap_and_keeps_staff_out(demo_site_app):
     response = demo_site_app.test_client().get("/robots.txt")
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"

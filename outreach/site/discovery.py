@@ -1,15 +1,20 @@
 """``/sitemap.xml`` and ``/robots.txt``: every public page in every locale, staff pages kept out.
 
 The sitemap lists each page once per locale with ``xhtml:link`` alternates for every locale plus
-``x-default`` (the first locale), as search engines document for multilingual sites.
+``x-default`` (the first locale), as search engines document for multilingual sites. A sitemap file
+may hold at most 50,000 addresses and 50 MB: up to ``SITEMAP_PAGES_PER_FILE`` pages (1,000: 12,000
+addresses in twelve locales, about 20 MB) ``/sitemap.xml`` is that list itself; a bigger directory
+(a state's: 50,000 listings) gets a sitemap index there pointing to ``/sitemap-1.xml``,
+``/sitemap-2.xml`` … of that many pages each, so no request builds more than one bounded file.
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterator
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, url_for
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, current_app, url_for
+from sqlalchemy import func, select
 
 from ..accounts.access import STAFF_PREFIX
 from ..extensions import db
@@ -25,6 +30,18 @@ SITE_PAGES = ("site.browsing_safely", "site.privacy", "site.about", "site.for_or
 # Pages that are public but private in purpose (a help request, a receipt) or endless (search results):
 # robots are asked to stay out.
 PRIVATE_PATHS = ("help/ask", "help/check", "search")
+
+
+def public_page_count() -> int:
+    """How many pages :func:`public_pages` yields, counted without listing them."""
+    from ..campaigns.services import live_campaigns
+    from ..directory.models import Organization, Service
+    from ..directory.services import VISIBLE_STATUSES, all_terms
+
+    services = db.session.scalar(select(func.count(Service.id)).where(Service.status.in_(VISIBLE_STATUSES))) or 0
+    organizations = db.session.scalar(select(func.count(Organization.id))) or 0
+    categories = sum(1 for term in all_terms() if term.taxonomy.name == "categories")
+    return 1 + categories + services + organizations + len(SITE_PAGES) + 2 + len(live_campaigns())
 
 
 def public_pages() -> Iterator[tuple[str, dict]]:
@@ -49,10 +66,10 @@ def public_pages() -> Iterator[tuple[str, dict]]:
         yield "campaigns.campaign", {"reference": campaign.slug}
 
 
-def sitemap_xml() -> bytes:
+def sitemap_xml(pages: Iterator[tuple[str, dict]]) -> bytes:
     locales = listed_locales()  # the complete locales: those offered to residents and search engines
     urlset = ET.Element(f"{{{SITEMAP}}}urlset")
-    for endpoint, values in public_pages():
+    for endpoint, values in pages:
         addresses = [(loc, url_for(endpoint, lang_code=loc.code, _external=True, **values)) for loc in locales]
         for _loc, address in addresses:
             url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
@@ -65,9 +82,38 @@ def sitemap_xml() -> bytes:
     return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
 
 
+def sitemap_index_xml(files: int) -> bytes:
+    index = ET.Element(f"{{{SITEMAP}}}sitemapindex")
+    for number in range(1, files + 1):
+        entry = ET.SubElement(index, f"{{{SITEMAP}}}sitemap")
+        ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = url_for("discovery.sitemap_part", number=number, _external=True)
+    return ET.tostring(index, encoding="utf-8", xml_declaration=True)
+
+
+def _xml(body: bytes) -> Response:
+    return Response(body, content_type="application/xml; charset=utf-8")
+
+
+def _files() -> tuple[int, int]:
+    """(pages per file, number of files)."""
+    per_file = current_app.config["SITEMAP_PAGES_PER_FILE"]
+    return per_file, -(-public_page_count() // per_file)
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
-    return Response(sitemap_xml(), content_type="application/xml; charset=utf-8")
+    per_file, files = _files()
+    if files <= 1:
+        return _xml(sitemap_xml(public_pages()))
+    return _xml(sitemap_index_xml(files))
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int):
+    per_file, files = _files()
+    if files <= 1 or not 1 <= number <= files:
+        abort(404)
+    return _xml(sitemap_xml(islice(public_pages(), (number - 1) * per_file, number * per_file)))
 
 
 @bp.get("/robots.txt")
