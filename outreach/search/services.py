@@ -6,7 +6,6 @@ import math
 import threading
 import weakref
 from collections import Counter
-from itertools import islice
 from datetime import date
 from time import monotonic
 from collections.abc import Sequence
@@ -142,33 +141,36 @@ class _Snapshot:
     def _measure(self, point: Point, radius: int) -> dict[str, float]:
         """{service id: miles to its nearest place} for the services within ``radius`` of ``point``.
 
-        The great-circle (haversine) distance of :func:`distance_miles`, worked out in one flat loop
-        over per-point radians and cosines kept with the snapshot, after a cheap bounding-box test:
-        ~3x faster than a call per point (50,000 places: ~70 -> ~20 ms), the figures identical.
+        Each place is kept with the snapshot as a unit vector on the sphere: a place is within the
+        radius when the straight line (chord) to the origin's vector is at most 2 sin(radius / 2R), and
+        its great-circle distance is 2R asin(chord / 2), the haversine figure of
+        :func:`distance_miles` (to a billionth of a mile). One flat loop, one asin per place inside:
+        50,000 places within 10 miles, ~70 ms with a call per place, ~9 ms here.
         """
         if self.flat is None:
-            owners, lats, lons, cosines = [], [], [], []
+            owners, xs, ys, zs = [], [], [], []
             for service_id, points in self.points.items():
                 for p in points:
+                    lat, lon = math.radians(p.latitude), math.radians(p.longitude)
                     owners.append(service_id)
-                    lats.append(math.radians(p.latitude))
-                    lons.append(math.radians(p.longitude))
-                    cosines.append(math.cos(math.radians(p.latitude)))
-            self.flat = (owners, lats, lons, cosines)
-        owners, lats, lons, cosines = self.flat
+                    xs.append(math.cos(lat) * math.cos(lon))
+                    ys.append(math.cos(lat) * math.sin(lon))
+                    zs.append(math.sin(lat))
+            self.flat = (owners, xs, ys, zs)
+        owners, xs, ys, zs = self.flat
         lat0, lon0 = math.radians(point.latitude), math.radians(point.longitude)
-        cos0 = math.cos(lat0)
-        lat_span = math.radians(radius / 69.0)
-        lon_span = math.radians(radius / max(1.0, 69.17 * cos0))
-        sin, asin, sqrt = math.sin, math.asin, math.sqrt
-        diameter = 2 * EARTH_RADIUS_MILES
+        x0, y0, z0 = math.cos(lat0) * math.cos(lon0), math.cos(lat0) * math.sin(lon0), math.sin(lat0)
+        chord = 2 * math.sin(min(math.pi, radius / EARTH_RADIUS_MILES) / 2)  # straight line through the sphere
+        limit = chord * chord * (1 + 1e-9)
+        asin, sqrt, inf, diameter = math.asin, math.sqrt, math.inf, 2 * EARTH_RADIUS_MILES
         found: dict[str, float] = {}
-        for owner, lat, lon, cos_lat in zip(owners, lats, lons, cosines):
-            dlat, dlon = lat - lat0, lon - lon0
-            if -lat_span <= dlat <= lat_span and -lon_span <= dlon <= lon_span:
-                h = sin(dlat / 2) ** 2 + cos0 * cos_lat * sin(dlon / 2) ** 2
-                miles = diameter * asin(min(1.0, sqrt(h)))
-                if miles <= radius and miles < found.get(owner, math.inf):
+        for owner, x, y, z in zip(owners, xs, ys, zs):
+            dx, dy, dz = x - x0, y - y0, z - z0
+            squared = dx * dx + dy * dy + dz * dz
+            if squared <= limit:
+                half = sqrt(squared) / 2
+                miles = diameter * asin(half if half < 1.0 else 1.0)
+                if miles <= radius and miles < found.get(owner, inf):
                     found[owner] = miles
         return found
 
@@ -320,10 +322,13 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
     if query.all_hits:
         ranked = hits.service_ids
         if outcome.place:
-            nearby = [i for i in ranked if i in local]
+            nearby: list[str] = []
+            remote: list[str] = []
+            for service_id in ranked:  # one pass: ~30,000 hits of a common word at 50,000 listings
+                (nearby if service_id in local else remote).append(service_id)
             if form.sort == "distance" or not text:
                 nearby.sort(key=lambda i: outcome.distances[i])
-            outcome.remote = services_by_ids(list(islice((i for i in ranked if i not in local), 10)))
+            outcome.remote = services_by_ids(remote[:10])
             ranked = nearby
         elif not text:
             ranked = _by_name(ranked)
