@@ -321,19 +321,21 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
     outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
     if query.all_hits:
         ranked = hits.service_ids
+        remote: list[str] = []
         if outcome.place:
             nearby: list[str] = []
-            remote: list[str] = []
             for service_id in ranked:  # one pass: ~30,000 hits of a common word at 50,000 listings
                 (nearby if service_id in local else remote).append(service_id)
             if form.sort == "distance" or not text:
                 nearby.sort(key=lambda i: outcome.distances[i])
-            outcome.remote = services_by_ids(remote[:10])
-            ranked = nearby
+            remote, ranked = remote[:10], nearby
         elif not text:
             ranked = _by_name(ranked)
         start = (form.page - 1) * per_page
-        outcome.results = Page(services_by_ids(ranked[start : start + per_page]), len(ranked), form.page, per_page)
+        shown = ranked[start : start + per_page]
+        loaded = {service.id: service for service in services_by_ids(shown + remote)}  # one hydration for both lists
+        outcome.remote = [loaded[i] for i in remote if i in loaded]
+        outcome.results = Page([loaded[i] for i in shown if i in loaded], len(ranked), form.page, per_page)
     else:
         outcome.results = Page(services_by_ids(hits.service_ids), hits.total, form.page, per_page)
     if form.page == 1:
