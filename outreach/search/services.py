@@ -6,10 +6,10 @@ import math
 import threading
 import weakref
 from collections import Counter
-from datetime import date
-from time import monotonic
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from time import monotonic
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -72,7 +72,7 @@ class _Snapshot:
         self.remote: set[str] | None = None  # searchable services with no place, computed on first use
         # (latitude, longitude, radius) -> {service id: miles}: residents ask about few distinct places.
         self.nearby: dict[tuple[float, float, int], dict[str, float]] = {}
-        self.flat: tuple[list, list, list, list] | None = None  # every place: owners, radians, cosines
+        self.flat: tuple[list, list, list, list] | None = None  # every place: owner, unit vector x, y, z
 
     def reset(self, version: tuple) -> None:
         self._points = self._wide = self._schedules = None
@@ -145,7 +145,7 @@ class _Snapshot:
         radius when the straight line (chord) to the origin's vector is at most 2 sin(radius / 2R), and
         its great-circle distance is 2R asin(chord / 2), the haversine figure of
         :func:`distance_miles` (to a billionth of a mile). One flat loop, one asin per place inside:
-        50,000 places within 10 miles, ~70 ms with a call per place, ~9 ms here.
+        50,000 places within 10 miles, ~70 ms with a call per place, ~12 ms here.
         """
         if self.flat is None:
             owners, xs, ys, zs = [], [], [], []
