@@ -23,6 +23,13 @@ ALLOWED = {
     "accounts.logout": SIGNED_IN,
     "accounts.organization": {"member_a", "steward", "reviewer"},
     "accounts.invite": {"steward"},
+    # Members invite colleagues to their own organization (its key goes with the invitation).
+    "accounts.invite_member": {"member_a"},
+    # The steward's People page: disable or enable an account, take a role away.
+    "accounts.people": {"steward"},
+    "accounts.disable_person": {"steward"},
+    "accounts.enable_person": {"steward"},
+    "accounts.revoke_role": {"steward"},
     "audit.log": {"steward"},
     "insights.demand": {"member_a", "member_b", "publisher", "steward"},
     # Help requests: members of the receiving organization only; stewards and police never (no escrow).
@@ -63,7 +70,7 @@ ALLOWED = {
 STEWARD_HELP_ENDPOINTS = {"help_staff.overview", "help_staff.coordinator", "help_staff.retention"}
 HELP_ENDPOINTS = {endpoint for endpoint in ALLOWED if endpoint.startswith("help_staff.")} - STEWARD_HELP_ENDPOINTS
 # Allowed by role but not for this organization: an existing, real id still gives 404.
-NOT_FOUND = {("accounts.organization", "member_b")} | {
+NOT_FOUND = {("accounts.organization", "member_b"), ("accounts.invite_member", "member_b")} | {
     (endpoint, "member_b") for endpoint in HELP_ENDPOINTS if endpoint != "help_staff.inbox"}
 LISTING_NOT_FOUND = {"listings.organization", "listings.edit_service", "listings.new_service", "listings.edit_text",
                      "listings.edit_location", "listings.verify", "listings.change"}
@@ -84,6 +91,8 @@ def world(staff_app, clock):
             "reviewer": make_staff("reviewer@example.org", [{"role": "reviewer"}]),
             "steward": make_staff("steward@example.org", [{"role": "steward"}]),
         }
+        # The account the People routes act on (disabled, enabled, a role taken away) in the matrix.
+        ids["user_id"] = make_staff("bystander@example.org", [{"role": "reviewer"}]).id
         ids["request_id"] = _help_request_for(org_a.id, people["member_a"])
         ids.update(_listing_ids(service_a))
         ids.update(_campaign_ids(people["publisher"]))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,6 +24,8 @@ PASSWORD_MESSAGES = {
     passwords.LIKE_EMAIL: _l("Your password must not be your e-mail address or close to it."),
     passwords.TOO_REPETITIVE: _l("Your password repeats the same few characters. Choose another one."),
 }
+# Translators: the steward never holds an organization's key for help requests, so is never a member.
+STEWARD_MEMBER_MESSAGE = _l("The site steward cannot also be a member of an organization.")
 # Translators: names of the staff roles, shown on the invitation form and the staff home page.
 ROLE_LABELS = {
     STEWARD: _l("Site steward"),
@@ -67,6 +69,14 @@ class SetPasswordForm(FlaskForm):
         DataRequired(_l("Enter the password again.")), EqualTo("password", _l("The two passwords are not the same."))])
 
 
+class ExistingAccountPasswordForm(SetPasswordForm):
+    """Accepting an invitation for an account that already exists: the current password, when the
+    person remembers it, keeps their access to their organizations' help requests."""
+
+    current_password = PasswordField(_l("Your current password (if you remember it)"),
+                                     validators=[Optional(), Length(max=1024)])
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))])
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password.")), Length(max=1024)])
@@ -95,7 +105,25 @@ class InvitationForm(FlaskForm):
     def validate_roles(self, field) -> None:
         if OUTREACH_PUBLISHER in (field.data or []) and ORG_MEMBER in (field.data or []):
             raise ValidationError(_l("A police outreach account cannot also be a member of an organization."))
+        if STEWARD in (field.data or []) and ORG_MEMBER in (field.data or []):
+            raise ValidationError(STEWARD_MEMBER_MESSAGE)
 
 
 class EmptyForm(FlaskForm):
     """A button that changes something: only the CSRF token is posted (sign out)."""
+
+
+class RevokeRoleForm(FlaskForm):
+    """One role of one account, taken away by the steward (the account is in the URL)."""
+
+    role = HiddenField(validators=[DataRequired()])
+    organization_id = HiddenField(validators=[Optional(), Length(max=64)])
+
+
+class MemberInvitationForm(FlaskForm):
+    """An organization member invites a colleague to the same organization (the organization is in the URL)."""
+
+    email = StringField(_l("E-mail address"), validators=[
+        DataRequired(_l("Enter an e-mail address.")), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address like name@example.org.")), Length(max=320)])
+    display_name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=1024)])

@@ -3,7 +3,7 @@ person's own language). Views parse, call one service, and map its errors to HTT
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -16,15 +16,19 @@ from .forms import (
     ROLE_LABELS,
     ChangePasswordForm,
     CodeForm,
+    STEWARD_MEMBER_MESSAGE,
     EmptyForm,
+    ExistingAccountPasswordForm,
     InvitationForm,
     LoginForm,
+    MemberInvitationForm,
     ProfileForm,
     RecoveryForm,
+    RevokeRoleForm,
     SetPasswordForm,
     choice,
 )
-from .models import ORG_MEMBER, REVIEWER, STEWARD
+from .models import ORG_MEMBER, REVIEWER, STEWARD, User
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 
@@ -139,20 +143,24 @@ def accept_invitation(token: str):
         invitation = services.find_invitation(token)
     except services.InvitationInvalid:
         return render_template("accounts/invitation_invalid.html"), 404
-    form = SetPasswordForm(data=None if request.method == "POST" else {"display_name": invitation.display_name})
+    existing = services.invitation_for_existing_account(invitation)
+    form_class = ExistingAccountPasswordForm if existing else SetPasswordForm
+    form = form_class(data=None if request.method == "POST" else {"display_name": invitation.display_name})
     if form.validate_on_submit():
-        problem = None
+        current = form.current_password.data if existing else ""
         try:
-            services.accept_invitation(token, form.password.data, form.display_name.data)
+            services.accept_invitation(token, form.password.data, form.display_name.data, current or "")
         except services.PasswordRejected as error:
-            problem = error.code
+            form.password.errors = [PASSWORD_MESSAGES[error.code]]
+        except services.LoginFailed:
+            form.current_password.errors = [_("Your current password is not right, or there have been too many "
+                                              "tries. Leave it empty if you have forgotten it.")]
         except services.InvitationInvalid:
             return render_template("accounts/invitation_invalid.html"), 404
         else:
             sessions.sign_out()
             return redirect(url_for("accounts.login"))
-        form.password.errors = [PASSWORD_MESSAGES[problem]]
-    return render_template("accounts/set_password.html", form=form, invitation=invitation)
+    return render_template("accounts/set_password.html", form=form, invitation=invitation, existing=existing)
 
 
 @bp.get("/")
@@ -218,14 +226,137 @@ def invite():
         try:
             _invitation, token = services.create_invitation(
                 form.email.data, roles, display_name=form.display_name.data or "", actor=g.staff_user)
-        except services.RoleConflict:
-            form.roles.errors = [_("A police outreach account cannot also be a member of an organization.")]
+        except services.RoleConflict as error:
+            form.roles.errors = [STEWARD_MEMBER_MESSAGE if error.code == "steward_member_conflict" else
+                                 _("A police outreach account cannot also be a member of an organization.")]
         except services.AccountError:
             form.email.errors = [_("This invitation cannot be made. Check the e-mail address and the roles.")]
         else:
-            link = url_for("accounts.accept_invitation", token=token, _external=True)
-            return render_template("accounts/invitation_link.html", link=link, email=form.email.data.strip().lower())
+            return _invitation_made(form.email.data.strip().lower(), token)
     return render_template("accounts/invite.html", form=form)
+
+
+def _invitation_made(email: str, token: str, with_key: bool = False):
+    """E-mail the one-time link when SMTP is set up; otherwise (or if sending fails) show it once."""
+    link = invitation_link(token)
+    sent = send_invitation(email, link)
+    return render_template("accounts/invitation_link.html", link=None if sent else link, email=email, sent=sent,
+                           smtp_configured=bool(current_app.config.get("SMTP_HOST")), with_key=with_key)
+
+
+def invitation_link(token: str) -> str:
+    """Built from the configured public address (SITE_URL), never from the request's Host header."""
+    return current_app.config["SITE_URL"].rstrip("/") + url_for("accounts.accept_invitation", token=token)
+
+
+def send_invitation(email: str, link: str) -> bool:
+    if not current_app.config.get("SMTP_HOST"):
+        return False
+    from ..help.notify import _send
+
+    # Translators: the invitation e-mail. %(link)s is the one-time link; %(hours)s is 72.
+    subject = _("Outreach: your invitation to the staff pages")
+    body = _("You are invited to the staff pages of Outreach.\n\n"
+             "Open this link to set your password. It works once, for %(hours)s hours:\n%(link)s\n\n"
+             "If you did not expect this invitation, ignore this e-mail.", link=link, hours=72)
+    return _send([email], subject, body) == 1
+
+
+@bp.route("/organizations/<organization_id>/invite", methods=["GET", "POST"])
+@requires_role(ORG_MEMBER)
+def invite_member(organization_id: str):
+    """A member invites a colleague; the organization's key for help requests goes with the invitation."""
+    user = g.staff_user
+    if organization_id not in user.organization_ids:
+        abort(404)
+    organization = services.organization_for(user, organization_id)
+    from ..help import keys
+
+    holds_key = keys.has_access(user, organization_id)
+    form = MemberInvitationForm()
+    if form.validate_on_submit():
+        try:
+            _invitation, token, with_key = services.invite_member(
+                user, organization_id, form.email.data, display_name=form.display_name.data or "",
+                password=form.password.data or "")
+        except services.RoleConflict:
+            form.email.errors = [_("This person cannot be a member of an organization: they are the site steward "
+                                   "or a police outreach account.")]
+        except services.LoginFailed:
+            form.password.errors = [_("Your password is not right.")]
+        except services.AccountError as error:
+            if error.code == "password_needed":
+                form.password.errors = [_("Enter your password: it unlocks the organization's key to give to them.")]
+            else:
+                form.email.errors = [_("This invitation cannot be made. Check the e-mail address.")]
+        else:
+            return _invitation_made(form.email.data.strip().lower(), token, with_key)
+    return render_template("accounts/invite_member.html", form=form, organization=organization, holds_key=holds_key)
+
+
+# -- the steward's People page ------------------------------------------------------------------------
+
+
+def _people_page(error: str | None = None, status: int = 200):
+    """The list; with ``error``, the same page with the problem at the top (nothing was changed)."""
+    organizations = {o.id: o.name for o in services.all_organizations()}
+    return render_template("accounts/people.html", people=services.people(), organizations=organizations,
+                           role_labels=ROLE_LABELS, error=error, me=g.staff_user), status
+
+
+@bp.get("/people")
+@requires_role(STEWARD)
+def people():
+    return _people_page()
+
+
+def _person(user_id: int) -> User:
+    person = services.get_user(user_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.post("/people/<int:user_id>/disable")
+@requires_role(STEWARD)
+def disable_person(user_id: int):
+    person = _person(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_active(person, False, actor=g.staff_user)
+    except services.AccountError:
+        return _people_page(_("You cannot disable your own account."))
+    return redirect(url_for("accounts.people") + f"#person-{person.id}")
+
+
+@bp.post("/people/<int:user_id>/enable")
+@requires_role(STEWARD)
+def enable_person(user_id: int):
+    person = _person(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.set_active(person, True, actor=g.staff_user)
+    return redirect(url_for("accounts.people") + f"#person-{person.id}")
+
+
+@bp.post("/people/<int:user_id>/revoke")
+@requires_role(STEWARD)
+def revoke_role(user_id: int):
+    person = _person(user_id)
+    form = RevokeRoleForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _people_page(_("This account does not hold that role (any more)."))
+    role, organization_id = form.role.data, form.organization_id.data or None
+    if not any(g_.role == role and g_.organization_id == organization_id for g_ in person.roles):
+        return _people_page(_("This account does not hold that role (any more)."))
+    try:
+        services.revoke_role(person, role, organization_id, actor=g.staff_user)
+    except services.AccountError:
+        return _people_page(_("You cannot take the steward role from yourself."))
+    return redirect(url_for("accounts.people") + f"#person-{person.id}")
 
 
 def init_app(app) -> None:

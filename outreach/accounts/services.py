@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..audit.services import record
 from ..directory.models import Organization
@@ -31,6 +31,8 @@ from .models import (
 )
 
 INVITATION_LIFETIME = timedelta(hours=72)
+# In an invitation's stored role grant: the organization's private key wrapped for the link's token.
+WRAPPED_KEY = "wrapped_key"
 TOTP_INTERVAL = 30  # seconds per time step (RFC 6238)
 TOTP_ISSUER = "Outreach"
 RECOVERY_CODE_COUNT = 10
@@ -127,6 +129,10 @@ def check_roles(grants: list[dict]) -> list[dict]:
             "publisher_member_conflict",
             "a police outreach (outreach_publisher) account can never be a member of an organization",
         )
+    if STEWARD in roles and ORG_MEMBER in roles:
+        # Issue 6: the steward never holds any organization key, and a member's key is the way to one.
+        raise RoleConflict("steward_member_conflict",
+                           "the steward can never be a member of an organization (and hold its key)")
     return clean
 
 
@@ -153,9 +159,16 @@ def grant_role(user: User, role: str, organization_id: str | None = None, *, act
 
 
 def revoke_role(user: User, role: str, organization_id: str | None = None, *, actor=None) -> None:
+    """Take a role away. A member losing an organization loses its key with it (their sealed copy is
+    deleted); a steward cannot take the steward role from themselves (someone must stay in charge)."""
+    if role == STEWARD and actor is not None and getattr(actor, "id", None) == user.id:
+        raise AccountError("own_steward_role", "a steward cannot revoke their own steward role")
     for grant in list(user.roles):
         if grant.role == role and grant.organization_id == (organization_id or None):
             user.roles.remove(grant)
+            db.session.flush()
+            if role == ORG_MEMBER:
+                _help_keys().forget_organization(user, grant.organization_id)
             record("role_revoked", actor=actor, target_type="user", target_id=user.id,
                    changes={"role": {"before": role, "after": None}, "organization_id": organization_id})
     db.session.commit()
@@ -164,8 +177,13 @@ def revoke_role(user: User, role: str, organization_id: str | None = None, *, ac
 # -- invitations --------------------------------------------------------------------------------------
 
 
-def create_invitation(email: str, roles: list[dict], *, display_name: str = "", actor=None) -> tuple[Invitation, str]:
-    """A one-time link (returned token) that lets ``email`` set a password and receive ``roles``."""
+def create_invitation(email: str, roles: list[dict], *, display_name: str = "", actor=None,
+                      organization_keys: dict[str, bytes] | None = None) -> tuple[Invitation, str]:
+    """A one-time link (returned token) that lets ``email`` set a password and receive ``roles``.
+
+    ``organization_keys`` (organization id → its private key, unlocked by an inviting member) are
+    stored only wrapped under a key derived from the token, which the database never holds: whoever
+    opens the link gets them sealed to their own member key at acceptance (help/keys.py)."""
     email = normalize_email(email)
     if "@" not in email:
         raise AccountError("bad_email", "an e-mail address is needed")
@@ -174,16 +192,48 @@ def create_invitation(email: str, roles: list[dict], *, display_name: str = "", 
     if existing is not None:
         check_roles(_role_snapshot(existing.roles) + grants)
     token = secrets.token_urlsafe(32)
+    stored = [dict(grant) for grant in grants]
+    for grant in stored:
+        private = (organization_keys or {}).get(grant["organization_id"]) if grant["role"] == ORG_MEMBER else None
+        if private is not None:
+            grant[WRAPPED_KEY] = _help_keys().wrap_for_invitation(private, token)
     invitation = Invitation(
-        token_hash=_token_hash(token), email=email, display_name=display_name.strip(), roles=grants,
+        token_hash=_token_hash(token), email=email, display_name=display_name.strip(), roles=stored,
         invited_by_id=getattr(actor, "id", None), expires_at=clock.now() + INVITATION_LIFETIME,
     )
     db.session.add(invitation)
     db.session.flush()
     record("invitation_created", actor=actor, target_type="invitation", target_id=invitation.id,
-           changes={"email": email, "roles": grants})
+           changes={"email": email, "roles": grants,
+                    "organization_keys": sorted(g["organization_id"] for g in stored if WRAPPED_KEY in g)})
     db.session.commit()
     return invitation, token
+
+
+def invite_member(actor: User, organization_id: str, email: str, *, display_name: str = "",
+                  password: str = "") -> tuple[Invitation, str, bool]:
+    """A member invites a colleague to their own organization. When the organization's key is set up
+    and this member holds it, their password unlocks it (in memory only) and the invitation carries it
+    wrapped for the link's token: the new member can read help requests from their first sign-in.
+    Returns (invitation, token, whether the key goes with it)."""
+    if organization_id not in actor.organization_ids:
+        raise NotFound(organization_id)
+    keys = _help_keys()
+    private = None
+    if keys.has_access(actor, organization_id):
+        from ..help.crypto import DecryptionFailed
+
+        if not password:
+            raise AccountError("password_needed", "the member's password is needed to pass the key on")
+        try:
+            private = keys.organization_private_key(actor, organization_id, password)
+        except DecryptionFailed:
+            _register_failure(actor, "invitation_key_unlock")
+            raise LoginFailed("login_failed") from None
+    invitation, token = create_invitation(
+        email, [{"role": ORG_MEMBER, "organization_id": organization_id}], display_name=display_name, actor=actor,
+        organization_keys={organization_id: private} if private is not None else None)
+    return invitation, token, private is not None
 
 
 def find_invitation(token: str) -> Invitation:
@@ -193,14 +243,40 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, password: str, display_name: str) -> User:
-    """Set the password (creating the account if needed) and grant the invitation's roles; once only."""
+def invitation_for_existing_account(invitation: Invitation) -> bool:
+    """True when the invitation is for an account that already has a password (the form then asks for it)."""
+    user = user_by_email(invitation.email)
+    return user is not None and bool(user.password_hash)
+
+
+def accept_invitation(token: str, password: str, display_name: str, current_password: str = "") -> User:
+    """Set the password (creating the account if needed) and grant the invitation's roles; once only.
+
+    For an existing account, ``current_password`` (when given, it must be right) keeps the member key
+    and with it every organization key already held; left empty (a forgotten password), the member key
+    is replaced and those keys are lost (no escrow). Organization keys carried by the invitation are
+    sealed to the member key either way. Two requests with the same link: one wins, the other gets
+    InvitationInvalid and changes nothing."""
     invitation = find_invitation(token)
     problem = passwords.password_problem(password, invitation.email)
     if problem:
         raise PasswordRejected(problem)
+    keys = _help_keys()
     user = user_by_email(invitation.email)
     created = user is None
+    old_password_kept = False
+    if user is not None and current_password:
+        if _is_locked(user) or not passwords.verify_password(user.password_hash, current_password):
+            _register_failure(user, "invitation_current_password")
+            raise LoginFailed("login_failed")
+        old_password_kept = True
+    # Claim the invitation first, conditionally: of two concurrent acceptances only one sees a row.
+    claimed = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=clock.now()).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise InvitationInvalid("invitation_invalid")
     if created:
         user = User(email=invitation.email, display_name=display_name.strip() or invitation.display_name or invitation.email,
                     session_epoch=1, failed_logins=0, is_active=True)
@@ -214,10 +290,19 @@ def accept_invitation(token: str, password: str, display_name: str) -> User:
     user.password_changed_at = clock.now()
     for grant in invitation.roles:
         _grant(user, grant["role"], grant.get("organization_id"), None)
-    _help_keys().replace_member_key(user, password)  # the old password is unknown: a new member key
-    invitation.used_at = clock.now()
+    if old_password_kept:
+        keys.rewrap_member_key(user, current_password, password)  # the same key: organization keys survive
+    else:
+        keys.replace_member_key(user, password)  # the old password is unknown: a new member key
+    received = []
+    for grant in invitation.roles:
+        if grant.get(WRAPPED_KEY) and keys.accept_invited_key(user, grant["organization_id"], grant[WRAPPED_KEY], token):
+            received.append(grant["organization_id"])
+    # The wrapped organization keys are not kept once used: the invitation keeps its roles only.
+    invitation.roles = [{"role": g["role"], "organization_id": g.get("organization_id")} for g in invitation.roles]
     record("invitation_accepted", actor=user, target_type="invitation", target_id=invitation.id,
-           changes={"account_created": created})
+           changes={"account_created": created, "organization_keys_received": sorted(received),
+                    "organization_keys_kept": old_password_kept})
     record("password_set", actor=user, target_type="user", target_id=user.id)
     db.session.commit()
     return user
@@ -252,6 +337,7 @@ def check_password(email: str, password: str) -> User:
     """The first step: the user whose password this is, or LoginFailed (same for every reason)."""
     user = user_by_email(email) if email else None
     if user is not None and _is_locked(user):
+        passwords.verify_password(None, password)  # the same cost as any other answer: no timing oracle
         record("login_throttled", target_type="user", target_id=user.id)
         db.session.commit()
         raise LoginFailed("login_failed")
@@ -285,6 +371,17 @@ def _matching_step(secret: str, code: str, after_step: int | None) -> int | None
     return None
 
 
+def _claim_step(user: User, step: int) -> bool:
+    """Mark ``step`` used only if no request got there first (a conditional UPDATE, not read-then-write)."""
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    user.totp_last_step = step
+    return True
+
+
 def verify_totp(user: User, code: str) -> None:
     """The second step. A code (or an earlier one) already accepted is refused: no replay."""
     if _is_locked(user) or not user.is_active or not user.totp_secret:
@@ -292,10 +389,9 @@ def verify_totp(user: User, code: str) -> None:
         db.session.commit()
         raise LoginFailed("login_failed")
     step = _matching_step(user.totp_secret, code, user.totp_last_step)
-    if step is None:
+    if step is None or not _claim_step(user, step):
         _register_failure(user, "totp")
         raise LoginFailed("login_failed")
-    user.totp_last_step = step
     _clear_failures(user)
     record("login", actor=user, target_type="user", target_id=user.id, changes={"second_factor": "totp"})
     db.session.commit()
@@ -344,10 +440,13 @@ def use_recovery_code(user: User, code: str) -> None:
     wanted = _code_hash(code)
     match = db.session.scalar(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == wanted, RecoveryCode.used_at.is_(None)))
-    if match is None:
+    claimed = None if match is None else db.session.execute(
+        update(RecoveryCode).where(RecoveryCode.id == match.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=clock.now()).execution_options(synchronize_session=False))
+    if claimed is None or claimed.rowcount != 1:
         _register_failure(user, "recovery_code")
         raise LoginFailed("login_failed")
-    match.used_at = clock.now()
+    db.session.refresh(match)
     _clear_failures(user)
     left = sum(1 for item in user.recovery_codes if item.used_at is None)
     record("login", actor=user, target_type="user", target_id=user.id,
@@ -385,7 +484,10 @@ def change_password(user: User, current: str, new: str) -> int:
 
 
 def set_active(user: User, is_active: bool, *, actor=None) -> None:
-    """Disable (or enable again) an account; disabling ends every session at once."""
+    """Disable (or enable again) an account; disabling ends every session at once. Nobody disables
+    their own account (the last steward would lock everyone out)."""
+    if not is_active and actor is not None and getattr(actor, "id", None) == user.id:
+        raise AccountError("own_account", "an account cannot disable itself")
     before = user.is_active
     user.is_active = is_active
     if not is_active:
@@ -433,6 +535,11 @@ def organizations_of(user: User) -> list[Organization]:
     if not ids:
         return []
     return list(db.session.scalars(select(Organization).where(Organization.id.in_(ids)).order_by(Organization.name)))
+
+
+def people() -> list[User]:
+    """Every staff account, for the steward's People page."""
+    return list(db.session.scalars(select(User).order_by(User.is_active.desc(), User.display_name, User.email)))
 
 
 def all_organizations() -> list[Organization]:

@@ -5,11 +5,15 @@ use cases at the bottom (``set_up_organization``, ``grant_access``), which commi
 """
 from __future__ import annotations
 
+import base64
+
 from flask import current_app
+from nacl.encoding import RawEncoder
+from nacl.hash import blake2b
 from sqlalchemy import delete, select
 
 from ..accounts import clock
-from ..accounts.models import ORG_MEMBER, RoleGrant, User
+from ..accounts.models import ORG_MEMBER, OUTREACH_PUBLISHER, STEWARD, RoleGrant, User
 from ..audit.services import record
 from ..domain import NotAllowed, NotFound
 from ..extensions import db
@@ -120,6 +124,8 @@ def members_of(organization_id: str) -> list[User]:
 
 
 def _seal_for(organization_id: str, member: User, organization_private: bytes) -> None:
+    if member.has_role(STEWARD, OUTREACH_PUBLISHER):
+        raise NotAllowed("never_for_steward_or_publisher")  # no escrow: never, whatever else they hold
     member_key = db.session.get(MemberKey, member.id)
     if member_key is None or organization_id not in member.organization_ids:
         raise NotAllowed("member_has_no_key")
@@ -187,3 +193,46 @@ def restore_with_recovery_key(user: User, organization_id: str, recovery_key: st
     _seal_for(organization_id, user, private)
     record("help_access_restored", actor=user, target_type="organization", target_id=organization_id)
     db.session.commit()
+
+
+# -- called from the accounts services (roles revoked, invitations) -----------------------------------
+
+
+def forget_organization(user: User, organization_id: str) -> None:
+    """A member's role in the organization was revoked: their sealed copy of its key goes with it, and
+    their member key too once they are a member of no organization. The caller commits."""
+    db.session.execute(delete(OrganizationKeySeal).where(
+        OrganizationKeySeal.organization_id == organization_id, OrganizationKeySeal.user_id == user.id))
+    if not user.has_role(ORG_MEMBER):
+        db.session.execute(delete(MemberKey).where(MemberKey.user_id == user.id))
+
+
+def wrap_for_invitation(organization_private: bytes, token: str) -> str:
+    """The organization key wrapped under the invitation link's token (never stored: only its hash is),
+    as text for the invitation's JSON."""
+    return base64.b64encode(crypto.wrap(organization_private, _invitation_key(token))).decode("ascii")
+
+
+def accept_invited_key(user: User, organization_id: str, wrapped: str, token: str) -> bool:
+    """At acceptance: open the key the invitation carries and seal it to the new member's own key.
+    False (nothing stored) when it does not open or is not this organization's key. The caller commits."""
+    organization_key = db.session.get(OrganizationKey, organization_id)
+    if organization_key is None or organization_id not in user.organization_ids:
+        return False
+    try:
+        private = crypto.unwrap(base64.b64decode(wrapped), _invitation_key(token))
+    except (crypto.DecryptionFailed, ValueError):
+        return False
+    if crypto.public_of(private) != bytes(organization_key.public_key):
+        return False
+    db.session.flush()
+    _seal_for(organization_id, user, private)
+    record("help_access_granted", actor=user, target_type="user", target_id=user.id,
+           changes={"organization_id": organization_id, "through": "invitation"})
+    return True
+
+
+def _invitation_key(token: str) -> bytes:
+    # The token has 256 random bits: a keyed hash is enough (a slow KDF adds nothing against 2^256).
+    return blake2b(token.encode("ascii"), digest_size=crypto.SecretBox.KEY_SIZE, person=b"outreach-invite",
+                   encoder=RawEncoder)
