@@ -21,9 +21,13 @@ TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class LineDict(dict):
-    """A mapping that remembers the line it started on."""
+    """A mapping that remembers the line it started on (and the line of each of its keys)."""
 
     line: int = 0
+    key_lines: dict = {}
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -40,6 +44,11 @@ class _LineLoader(yaml.SafeLoader):
         data.line = node.start_mark.line + 1
         yield data
         data.update(self.construct_mapping(node))
+        key_lines = {}
+        for key_node, _value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key_lines[self.construct_object(key_node)] = key_node.start_mark.line + 1
+        data.key_lines = key_lines
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_yaml_map)
@@ -81,6 +90,26 @@ def read_yaml(path: Path, root: Path) -> ContentFile:
     return ContentFile(path, name, data)
 
 
+def site_locale_codes() -> tuple[str, ...]:
+    """Every locale in ``translations/locales.yaml`` (the whole table, whatever OUTREACH_LOCALES serves):
+    text stored under any other code would never be shown."""
+    from ...i18n.locales import table_codes
+
+    return table_codes()
+
+
+def _line_of(mapping: Any, key: Any) -> int:
+    return mapping.line_of(key) if isinstance(mapping, LineDict) else getattr(mapping, "line", 0)
+
+
+def _unknown_locale(field: str, code: Any, known: tuple[str, ...]) -> str:
+    message = f"'{field}' has locale code {str(code)!r}, which is not in translations/locales.yaml"
+    close = [k for k in known if isinstance(code, str) and k.split("_")[0] == code.split("_")[0].lower()]
+    if close:
+        message += f" (did you mean {' or '.join(close)}?)"
+    return message + f"; use one of: {', '.join(known)}"
+
+
 class Checker:
     """Collects every problem in one pass so an editor can fix them all at once."""
 
@@ -88,8 +117,8 @@ class Checker:
         self.file = file
         self.problems: list[ContentProblem] = []
 
-    def problem(self, where: Any, message: str) -> None:
-        self.problems.append(ContentProblem(self.file.name, getattr(where, "line", 0), message))
+    def problem(self, where: Any, message: str, *, line: int | None = None) -> None:
+        self.problems.append(ContentProblem(self.file.name, line if line is not None else getattr(where, "line", 0), message))
 
     def mapping(self, value: Any, where: Any, what: str) -> LineDict | None:
         if not isinstance(value, dict):
@@ -106,9 +135,11 @@ class Checker:
         if isinstance(value, (str, int, float)):
             return {"en": str(value)}
         if isinstance(value, dict) and value:
-            bad = [k for k in value if not isinstance(k, str) or not LOCALE_CODE.match(k)]
+            known = site_locale_codes()
+            bad = [k for k in value if not isinstance(k, str) or not LOCALE_CODE.match(k) or k not in known]
             if bad:
-                self.problem(value, f"'{key}' has unknown locale code(s): {', '.join(map(str, bad))}")
+                for code in bad:
+                    self.problem(value, _unknown_locale(key, code, known), line=_line_of(value, code))
                 return None
             if not all(isinstance(v, str) and v.strip() for v in value.values()):
                 self.problem(value, f"every locale's text in '{key}' must be non-empty text")
