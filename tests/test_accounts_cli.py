@@ -8,9 +8,14 @@ import pytest
 
 from outreach.accounts import services
 from outreach.accounts.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
+from sqlalchemy import select
+
+from outreach.accounts import passwords
+from outreach.accounts.models import User
+from outreach.directory.models import Organization
 from outreach.extensions import db
 from tests import factories
-from tests.staff_fixtures import clock, staff_app  # noqa: F401  (fixtures)
+from tests.staff_fixtures import PASSWORD, clock, make_staff, staff_app  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.db
 
@@ -35,10 +40,17 @@ def test_demo_accounts_need_the_flag(staff_app):
         assert services.user_by_email(DEMO_ACCOUNTS[0][0]) is None
 
 
+def _demo_organizations(**values) -> None:
+    """The fictional demo organizations the demo members belong to, by content slug."""
+    for _email, _name, _role, slug, _secret in DEMO_ACCOUNTS:
+        if slug:
+            factories.organization(slug.replace("-", " ").title(), content_slug=slug, **{"is_demo": True, **values})
+
+
 def test_demo_accounts_for_every_role_can_sign_in(staff_app, clock):
     with staff_app.app_context():
-        factories.organization("Alpha")
-        factories.organization("Beta")
+        factories.organization("988 Suicide & Crisis Lifeline")  # a real one, first by name: never joined
+        _demo_organizations()
     staff_app.config["DEMO_ACCOUNTS"] = True
     runner = staff_app.test_cli_runner()
     result = runner.invoke(args=["outreach", "accounts", "demo"])
@@ -51,6 +63,9 @@ def test_demo_accounts_for_every_role_can_sign_in(staff_app, clock):
             assert user.is_demo and "DEMO" in user.display_name
             roles |= user.role_names
         assert roles == {"steward", "reviewer", "outreach_publisher", "org_member"}
+        for email, _name, _role, slug, _secret in DEMO_ACCOUNTS:
+            organizations = [db.session.get(Organization, i) for i in services.user_by_email(email).organization_ids]
+            assert [(o.content_slug, o.is_demo) for o in organizations] == ([(slug, True)] if slug else [])
         db.session.remove()
     email, _name, _role, _org, secret = DEMO_ACCOUNTS[0]
     client = staff_app.test_client()
@@ -59,4 +74,47 @@ def test_demo_accounts_for_every_role_can_sign_in(staff_app, clock):
     assert client.post("/staff/login/code", data={"code": code}).status_code == 302
     assert "Demo account" in client.get("/staff/").get_data(as_text=True)
     codes = runner.invoke(args=["outreach", "accounts", "demo-codes"])
-    assert email in codes.output
+    assert f"{email}  {pyotp.TOTP(secret).at(int(clock.now().timestamp()))}" in codes.output
+    assert codes.output.count("@example.org") == len(DEMO_ACCOUNTS)
+
+
+def test_demo_members_never_join_an_organization_that_is_not_demo(staff_app):
+    with staff_app.app_context():
+        _demo_organizations(is_demo=False)  # the slugs, but real organizations
+    result = staff_app.test_cli_runner().invoke(args=["outreach", "accounts", "demo", "--yes-create-demo-accounts"])
+    assert result.exit_code != 0
+    assert "not marked demo" in result.output
+    with staff_app.app_context():
+        assert not any(user.organization_ids for user in db.session.scalars(select(User)))
+
+
+def test_demo_accounts_never_take_over_a_real_account(staff_app):
+    with staff_app.app_context():
+        _demo_organizations()
+        make_staff(DEMO_ACCOUNTS[0][0], [{"role": "reviewer"}])
+    result = staff_app.test_cli_runner().invoke(args=["outreach", "accounts", "demo", "--yes-create-demo-accounts"])
+    assert result.exit_code != 0
+    with staff_app.app_context():
+        user = services.user_by_email(DEMO_ACCOUNTS[0][0])
+        assert not user.is_demo and user.role_names == {"reviewer"}
+        assert passwords.verify_password(user.password_hash, PASSWORD)
+
+
+def test_reset_restores_the_demo_password(staff_app, clock):
+    with staff_app.app_context():
+        _demo_organizations()
+    staff_app.config["DEMO_ACCOUNTS"] = True
+    runner = staff_app.test_cli_runner()
+    assert runner.invoke(args=["outreach", "accounts", "demo"]).exit_code == 0
+    email = DEMO_ACCOUNTS[0][0]
+    with staff_app.app_context():
+        user = services.user_by_email(email)
+        user.password_hash, user.failed_logins = passwords.hash_password("someone changed it here"), 7
+        db.session.commit()
+    assert runner.invoke(args=["outreach", "accounts", "demo"]).exit_code == 0  # kept without --reset
+    with staff_app.app_context():
+        assert not passwords.verify_password(services.user_by_email(email).password_hash, DEMO_PASSWORD)
+    assert runner.invoke(args=["outreach", "accounts", "demo", "--reset"]).exit_code == 0
+    with staff_app.app_context():
+        user = services.user_by_email(email)
+        assert passwords.verify_password(user.password_hash, DEMO_PASSWORD) and user.failed_logins == 0

@@ -210,16 +210,20 @@ def test_demo_command_gives_demo_members_keys_and_rules(make_app, clock):
     from outreach.help.models import OrganizationKey, RoutingRule
     from tests import factories
 
+    from outreach.accounts.cli import DEMO_ACCOUNTS
+
     app = make_app(**staff_config())
     with app.app_context():
-        factories.organization("Alpha demo")
-        factories.organization("Beta demo")
+        factories.organization("988 Suicide & Crisis Lifeline")  # real, first by name: never a demo partner
+        slugs = [slug for *_rest, slug, _secret in DEMO_ACCOUNTS if slug]
+        for slug in slugs:  # the demo partners of content/help-routing.yaml, each with a demo member
+            factories.organization(slug, content_slug=slug, is_demo=True)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["outreach", "help", "demo"]).exit_code == 1  # demo sites only
     assert runner.invoke(args=["outreach", "accounts", "demo", "--yes-create-demo-accounts"]).exit_code == 0
     result = runner.invoke(args=["outreach", "help", "demo", "--yes-create-demo-keys"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(OrganizationKey.organization_id))) == 2
+        assert db.session.scalar(select(func.count(OrganizationKey.organization_id))) == len(slugs)
         assert db.session.scalar(select(func.count(RoutingRule.organization_id)).where(RoutingRule.is_coordinator)) == 1
     assert submit(app.test_client(), categories=[])
