@@ -28,11 +28,14 @@ catalogs: $(VENV)/.installed
 	@$(FLASK) outreach i18n compile
 
 # Database (migrations), demo content and search index under instance/; each step skips work already done.
+# `outreach demo` (this local demo site only, never serve-prod): demo campaigns moved to today once a day
+# old, demo staff for every role, demo partners' keys and routing; it ends with how to sign in.
 setup: catalogs
 	@$(FLASK) db upgrade
 	@$(FLASK) outreach geo load --if-empty
 	@$(FLASK) outreach content load --if-changed
 	@$(FLASK) outreach search reindex --if-missing
+	@$(FLASK) outreach demo --yes-create-demo-accounts
 
 run: setup
 	@echo "Outreach is at http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"

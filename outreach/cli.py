@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .accounts.cli import accounts_cli
+from .demo_cli import demo_command
 from .help.cli import help_cli
 from .i18n.cli import i18n_cli
 from .listings.cli import listings_cli
@@ -22,6 +23,7 @@ outreach_cli.add_command(i18n_cli)
 outreach_cli.add_command(accounts_cli)
 outreach_cli.add_command(help_cli)
 outreach_cli.add_command(listings_cli)
+outreach_cli.add_command(demo_command)
 
 
 def _checksum_file() -> Path:

@@ -3,7 +3,8 @@
 Like the listings, every campaign and event has a stable slug, loading twice updates in place, and a
 campaign removed from the files is removed from the site (campaigns staff made are never touched).
 Dates may be given relative to the moment of loading (a whole number of days), so the demo always
-has live campaigns and upcoming events.
+has live campaigns and upcoming events; on a demo site `flask outreach demo` (run by `make run`) works
+them out again once they are a day old (:func:`reanchor_campaigns`), unless staff changed the campaign.
 """
 from __future__ import annotations
 
@@ -245,3 +246,72 @@ def _load_events(campaign: Campaign, spec: dict, at: datetime) -> None:
         event.updated_at = at
         wanted[event_id] = event
     campaign.events[:] = [event for event in campaign.events if event.id in wanted]
+
+
+# -- keeping a demo site's campaigns current -----------------------------------------------------------
+
+# A demo campaign whose dates were last worked out this long ago is worked out again from today.
+REANCHOR_AFTER = timedelta(days=1)
+
+
+def _is_relative(spec: dict) -> bool:
+    return any(isinstance(when.value, int) for when in (spec["starts"], spec["ends"],
+                                                        *(event["date"] for event in spec["events"])))
+
+
+def _staff_touched() -> set[str]:
+    """Campaigns staff changed in any way (edited, translated, an event added, changed or removed):
+    every such change is in the audit log, and the content loader writes none."""
+    from ..audit.models import AuditEntry
+
+    rows = db.session.execute(select(AuditEntry.target_type, AuditEntry.target_id, AuditEntry.changes).where(
+        AuditEntry.target_type.in_(("campaign", "campaign_event"))))
+    touched: set[str] = set()
+    for target_type, target_id, changes in rows:
+        if target_type == "campaign":
+            touched.add(target_id)
+        elif isinstance(changes, dict) and isinstance(changes.get("campaign"), str):
+            touched.add(changes["campaign"])
+        else:
+            event = db.session.get(CampaignEvent, target_id)
+            if event is not None:
+                touched.add(event.campaign_id)
+    return touched
+
+
+def reanchor_campaigns(specs: list[dict], at: datetime | None = None, *,
+                       older_than: timedelta = REANCHOR_AFTER) -> list[str]:
+    """Work the relative dates of content campaigns out again from ``at`` (now), so a demo site set up
+    weeks ago still has live campaigns and upcoming events: only campaigns whose dates were worked out
+    more than ``older_than`` ago, that are given in days from loading, and that staff never changed
+    (campaigns staff made have no content slug and are never read here). Returns the slugs moved."""
+    from ..accounts.clock import as_utc
+
+    at = at or now()
+    touched: set[str] | None = None
+    moved: list[str] = []
+    for spec in specs:
+        if not _is_relative(spec):
+            continue
+        campaign = db.session.get(Campaign, id_for_slug("campaign", spec["slug"]))
+        if campaign is None or campaign.content_slug != spec["slug"]:
+            continue  # not loaded yet: `content load` writes it
+        if as_utc(campaign.updated_at) > at - older_than:
+            continue
+        if touched is None:
+            touched = _staff_touched()
+        if campaign.id in touched:
+            continue
+        zone = ZoneInfo(spec["time_zone"])
+        campaign.starts_at = _moment(spec["starts"], zone, at, start=True)
+        campaign.ends_at = _moment(spec["ends"], zone, at, start=False)
+        events = {event.id: event for event in campaign.events}
+        for item in spec["events"]:
+            event = events.get(id_for_slug("campaign_event", f"{spec['slug']}/{item['slug']}"))
+            if event is not None:
+                event.starts_on = item["date"].day(ZoneInfo(item["time_zone"]), at)
+                event.updated_at = at
+        campaign.updated_at = at
+        moved.append(spec["slug"])
+    db.session.commit()
+    return moved
