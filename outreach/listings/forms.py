@@ -247,11 +247,17 @@ class TranslationForm(FlaskForm):
     application_process = _text(FIELD_LABELS["application_process"])
     schedule_notes = _text(FIELD_LABELS["schedule_notes"])
 
+    # The fields whose translation needs updating (choices set by the view) that the editor finds still right.
+    still_right = checkboxes(_l("Still right"))
+
     FIELDS = ("name", "description", "eligibility_description", "fees_description", "application_process",
               "schedule_notes")
 
-    def values(self, locale: str) -> dict[str, str]:
-        return {f"{name}:{locale}": (getattr(self, name).data or "").strip() for name in self.FIELDS}
+    def values(self, locale: str) -> dict[str, Any]:
+        values: dict[str, Any] = {f"{name}:{locale}": (getattr(self, name).data or "").strip() for name in self.FIELDS}
+        confirmed = set(self.still_right.data or [])
+        values[f"stale:{locale}"] = [name for name, _label in self.still_right.choices if name not in confirmed]
+        return values
 
 
 class LocationForm(FlaskForm):

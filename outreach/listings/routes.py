@@ -115,7 +115,8 @@ def _location_label(location) -> str:
 def _service_page(form, organization, service=None, nothing_changed=False, status=200):
     return render_template("listings/service_form.html", form=form, organization=organization, service=service,
                            errors=error_items(form), nothing_changed=nothing_changed,
-                           locales=[loc for loc in site_locales() if service is None or loc.code != service.source_locale]), status
+                           locales=[loc for loc in site_locales() if service is None or loc.code != service.source_locale],
+                           stale=listing_values.stale_counts(service, tuple(loc.code for loc in site_locales())) if service else {}), status
 
 
 @bp.route("/services/<service_id>/edit", methods=["GET", "POST"])
@@ -164,12 +165,15 @@ def edit_text(service_id: str, locale: str):
     if language is None:
         abort(404)
     snapshot = services.service_snapshot(service)
+    stale = snapshot.get(f"stale:{locale}", [])
     nothing_changed = False
     if request.method == "GET":
         form = TranslationForm(formdata=None, data={name: snapshot.get(f"{name}:{locale}", "")
                                                     for name in TranslationForm.FIELDS})
+        form.still_right.choices = [(name, name) for name in stale]
     else:
         form = TranslationForm()
+        form.still_right.choices = [(name, name) for name in stale]
         if form.validate_on_submit():
             try:
                 change = services.propose_service_edit(g.staff_user, service.id, form.values(locale))
@@ -180,7 +184,7 @@ def edit_text(service_id: str, locale: str):
     source = {name: snapshot.get(name, "") for name in TranslationForm.FIELDS}
     status = 400 if request.method == "POST" else 200
     return render_template("listings/text_form.html", form=form, service=service, language=language, source=source,
-                           errors=error_items(form), nothing_changed=nothing_changed), status
+                           stale=stale, errors=error_items(form), nothing_changed=nothing_changed), status
 
 
 @bp.route("/locations/<location_id>/edit", methods=["GET", "POST"])

@@ -2,8 +2,11 @@
 
 A service or location is turned into a flat ``{"field": value}`` dict of JSON values (text, lists of
 codes, lists of small dicts). Proposed changes store such dicts; diffs compare them; applying writes
-them back. Translations are keys ``"field:locale"``. Anything not listed here (organization, status,
-verification, ids) can never be set through a change.
+them back. Translations are keys ``"field:locale"``; ``"stale:locale"`` lists the fields whose translation was
+written for an older source text ("needs updating"). An editor who finds such a translation still right
+sends the list without it: :func:`changed` turns that into re-saving the translation as it stands, which
+clears the mark when applied. Anything not listed here (organization, status, verification, ids) can
+never be set through a change.
 """
 from __future__ import annotations
 
@@ -39,6 +42,9 @@ LOCATION_FIELDS = ("name", "address_1", "address_2", "city", "state_province", "
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 
+STALE = "stale"  # pseudo-field: "stale:<locale>" → the fields whose translation needs updating
+
+
 def translation_key(field: str, locale: str) -> str:
     return f"{field}:{locale}"
 
@@ -57,6 +63,23 @@ def _translation(record, field: str, locale: str) -> str:
         if item.field == field and item.locale == locale:
             return item.value
     return ""
+
+
+def _is_stale(record, field: str, locale: str) -> bool:
+    return record is not None and any(item.field == field and item.locale == locale and item.is_stale
+                                      for item in record.translations)
+
+
+def stale_fields(service: Service, locale: str) -> list[str]:
+    """The text fields whose ``locale`` translation was written for an older source text."""
+    first_schedule = service.schedules[0] if service.schedules else None
+    return [field for field in SERVICE_TEXT
+            if (_is_stale(first_schedule, "notes", locale) if field == "schedule_notes" else _is_stale(service, field, locale))]
+
+
+def stale_counts(service: Service, locales: tuple[str, ...]) -> dict[str, int]:
+    """For each locale, how many of the service's translations need updating."""
+    return {locale: len(stale_fields(service, locale)) for locale in locales if locale != service.source_locale}
 
 
 def service_values(service: Service, locales: tuple[str, ...]) -> dict[str, Any]:
@@ -88,6 +111,7 @@ def service_values(service: Service, locales: tuple[str, ...]) -> dict[str, Any]
             else:
                 value = _translation(service, field, locale)
             values[translation_key(field, locale)] = value
+        values[translation_key(STALE, locale)] = stale_fields(service, locale)
     return values
 
 
@@ -101,9 +125,23 @@ def location_values(location: Location) -> dict[str, Any]:
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(base, proposed): the fields ``after`` changes, with their values before and after."""
-    keys = [key for key in after if before.get(key) != after[key]]
-    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+    """(base, proposed): the fields ``after`` changes, with their values before and after.
+
+    A translation that ``after``'s ``"stale:<locale>"`` no longer lists, though ``before``'s did, was
+    confirmed as still right: it is proposed again as it stands (applying it clears the stale mark). The
+    ``stale:`` lists themselves are never proposed; a field they add is ignored (only the source text
+    changing makes a translation stale)."""
+    keys = [key for key in after if split_key(key)[0] != STALE and before.get(key) != after[key]]
+    for key in after:
+        field, locale = split_key(key)
+        if field != STALE or not locale:
+            continue
+        still_stale = set(after[key] or [])
+        for confirmed in before.get(key) or []:
+            text_key = translation_key(confirmed, locale)
+            if confirmed not in still_stale and before.get(text_key) and text_key not in keys:
+                keys.append(text_key)
+    return {key: before.get(key) for key in keys}, {key: after.get(key, before.get(key)) for key in keys}
 
 
 # -- writing -------------------------------------------------------------------------------------------
