@@ -80,6 +80,11 @@ class Settings:
     # organizations are warned HELP_WARN_DAYS before. `flask outreach help purge` deletes them (daily).
     HELP_RETENTION_DAYS: int = 90
     HELP_WARN_DAYS: int = 7
+    # SQLAlchemy URL of the help key store: one random erasure secret per help request, kept OUTSIDE
+    # the main database so that deleting it makes the request unreadable in every copy of the main
+    # database (outreach/help/keystore.py). Empty means <instance>/help-keystore.sqlite3. Must not be
+    # the main database; keep it out of database backups and on storage every machine shares.
+    HELP_KEYSTORE_URL: str = ""
     # Demand insights show any weekly count below this as "fewer than …" (and fold small towns together).
     INSIGHTS_MIN_COUNT: int = 10
     # Rate limits per client (an HMAC of the address that changes daily, see outreach/ratelimit.py):
@@ -107,6 +112,10 @@ class Settings:
     @property
     def database_url(self) -> str:
         return self.DATABASE_URL or f"sqlite:///{Path(self.INSTANCE_PATH) / 'outreach.sqlite3'}"
+
+    @property
+    def help_keystore_url(self) -> str:
+        return self.HELP_KEYSTORE_URL or f"sqlite:///{Path(self.INSTANCE_PATH) / 'help-keystore.sqlite3'}"
 
     @property
     def search_index_dir(self) -> str:
@@ -182,6 +191,9 @@ def load_settings(
         raise ValueError(f"OUTREACH_INSIGHTS_MIN_COUNT must be at least 5, not {settings.INSIGHTS_MIN_COUNT}")
     if not 30 <= settings.HELP_RETENTION_DAYS <= 180:
         raise ValueError(f"OUTREACH_HELP_RETENTION_DAYS must be between 30 and 180, not {settings.HELP_RETENTION_DAYS}")
+    if settings.help_keystore_url == settings.database_url:
+        raise ValueError("OUTREACH_HELP_KEYSTORE_URL must name a database other than OUTREACH_DATABASE_URL: "
+                         "the help key store is what makes deleted requests unreadable in database copies")
     if settings.STALE_AFTER_DAYS < 1:
         raise ValueError(f"OUTREACH_STALE_AFTER_DAYS must be 1 or more, not {settings.STALE_AFTER_DAYS}")
     if not 1 <= settings.SITEMAP_PAGES_PER_FILE <= 3000:  # x the locales: within a sitemap's 50,000 addresses
@@ -238,6 +250,7 @@ def to_flask_config(settings: Settings) -> dict[str, Any]:
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         SEARCH_INDEX_DIR=settings.search_index_dir,
+        HELP_KEYSTORE_URL=settings.help_keystore_url,
         BABEL_DEFAULT_LOCALE=settings.LOCALES[0],
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         SESSION_COOKIE_HTTPONLY=True,

@@ -46,6 +46,12 @@ def build_world(app) -> HelpWorld:
         org_b = factories.organization("Organization B").id
         factories.term("harm-reduction")
         factories.term("treatment")
+        # ZIP codes that exist (a resident's ZIP is kept in the clear only when the centroid table has it).
+        from outreach.geo.models import PostalCentroid
+
+        db.session.add_all([PostalCentroid(postal_code="97201", latitude=45.5075, longitude=-122.6903),
+                            PostalCentroid(postal_code="97205", latitude=45.5206, longitude=-122.6889)])
+        db.session.commit()
         member_a = make_staff("a@example.org", [{"role": "org_member", "organization_id": org_a}])
         member_b = make_staff("b@example.org", [{"role": "org_member", "organization_id": org_b}])
         steward = make_staff("steward@example.org", [{"role": "steward"}])

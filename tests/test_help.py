@@ -3,6 +3,11 @@ readable only by the receiving organization), the receipt, follow-up, rate limit
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,9 +16,10 @@ from sqlalchemy import func, select
 from outreach.accounts.models import User
 from outreach.extensions import db
 from outreach.help import crypto, keys
+from outreach.help.keystore import erasure_secrets
 from outreach.help.models import HelpReply, HelpRequest, HelpRequestKey
-from tests.help_fixtures import RECEIPT, help_app, submit, world  # noqa: F401  (fixtures)
-from tests.staff_fixtures import PASSWORD, clock, staff_config  # noqa: F401
+from tests.help_fixtures import RECEIPT, build_world, help_app, submit, world  # noqa: F401  (fixtures)
+from tests.staff_fixtures import BACKENDS, PASSWORD, REDIS_URL, clock, staff_config  # noqa: F401
 
 pytestmark = pytest.mark.db
 
@@ -65,14 +71,16 @@ def test_password_wrap_needs_the_password():
 # -- the promise: the canary ---------------------------------------------------------------------------
 
 
-def dump_database(app) -> str:
-    """Every row of every table, as text (bytes as hex and as latin-1 text)."""
+def dump_database(app, *, binary: bool = True) -> str:
+    """Every row of every table, as text (bytes as hex and as latin-1 text, unless not ``binary``)."""
     parts = []
     with app.app_context(), db.engine.connect() as connection:
         for name, table in sorted(db.metadata.tables.items()):
             for row in connection.execute(select(table)):
                 for value in row:
                     if isinstance(value, (bytes, bytearray, memoryview)):
+                        if not binary:
+                            continue
                         value = bytes(value)
                         parts.append(value.hex())
                         parts.append(value.decode("latin-1"))
@@ -82,39 +90,105 @@ def dump_database(app) -> str:
 
 
 def instance_bytes(app) -> bytes:
-    """Every file in the instance folder (database, journal, index, temp files)."""
+    """Every file in the instance folder (database, key store, journal, index, temp files)."""
     return b"".join(path.read_bytes() for path in sorted(Path(app.instance_path).rglob("*")) if path.is_file())
 
 
-def test_canary_leaves_no_address_agent_or_plain_message(help_app, world, caplog):
+def temp_files_since(started: float) -> bytes:
+    """Every readable file in the system temp folder created or changed since ``started``."""
+    parts = []
+    for folder, _dirs, names in os.walk(tempfile.gettempdir()):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path, follow_symlinks=False)
+                if not os.path.isfile(path) or max(info.st_mtime, info.st_ctime) < started or info.st_size > 64 << 20:
+                    continue
+                with open(path, "rb") as handle:
+                    parts.append(handle.read())
+            except OSError:  # gone already, or not ours to read
+                continue
+    return b"\n".join(parts)
+
+
+def redis_dump() -> bytes:
+    """Every key and value in the test Redis database, whatever its type."""
+    import redis
+
+    store = redis.Redis.from_url(REDIS_URL)
+    parts = []
+    try:
+        for key in store.scan_iter(count=1000):
+            kind = store.type(key).decode()
+            parts.append(key)
+            if kind == "string":
+                parts.append(store.get(key) or b"")
+            elif kind == "hash":
+                parts.extend(b"%s=%s" % pair for pair in store.hgetall(key).items())
+            elif kind == "list":
+                parts.extend(store.lrange(key, 0, -1))
+            elif kind == "set":
+                parts.extend(store.smembers(key))
+            elif kind == "zset":
+                parts.extend(member for member, _score in store.zrange(key, 0, -1, withscores=True))
+    finally:
+        store.close()
+    return b"\n".join(part if isinstance(part, bytes) else str(part).encode() for part in parts)
+
+
+def stored_erasure_secrets(app) -> dict[str, bytes]:
+    """The key store's content: request id -> erasure secret."""
+    store = app.extensions["outreach.help_keystore"]
+    with store.engine.connect() as connection:
+        return {rid: bytes(secret) for rid, secret in connection.execute(
+            select(erasure_secrets.c.request_id, erasure_secrets.c.secret))}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)  # and again with sessions and rate limits in Redis, when configured
+def test_canary_leaves_no_address_agent_or_plain_message(make_app, clock, caplog, backend):
     caplog.set_level(logging.DEBUG)
+    help_app = make_app(**staff_config(backend, RATELIMIT_KEY_PREFIX=f"t-canary-{uuid.uuid4().hex}"))
+    world = build_world(help_app)
+    started = time.time() - 1
     client = help_app.test_client()
     client.environ_base.update({"REMOTE_ADDR": CANARY_ADDRESS, "HTTP_USER_AGENT": CANARY_AGENT})
     assert client.get("/en/help/ask").status_code == 200
     receipt = submit(client, message=CANARY_MESSAGE, contact_method="phone", phone=CANARY_PHONE)
     assert client.post("/en/help/check", data={"receipt": "WRONG-WRONG"}).status_code == 200
+    assert CANARY_MESSAGE in client.post("/en/help/check", data={"receipt": receipt}).get_data(as_text=True)
+    assert client.post("/en/help/check/answer", data={"text": "zqxcanaryanswer on Tuesday"}).status_code == 200
     logs = caplog.text + "\n".join(f"{r.getMessage()} {r.args!r} {r.__dict__!r}" for r in caplog.records)
     dump = dump_database(help_app)
     files = instance_bytes(help_app)
+    temp = temp_files_since(started)
+    redis_content = redis_dump() if backend == "redis" else b""
     for secret in (CANARY_ADDRESS, "zqxcanaryagent", "CanaryAgent"):
         assert secret not in logs
         assert secret not in dump
         assert secret.encode() not in files
-    for plain in ("zqxcanarymessage", CANARY_PHONE, receipt, crypto.normalize_code(receipt)):
+        assert secret.encode() not in temp, secret
+        assert secret.encode() not in redis_content, secret
+    for plain in ("zqxcanarymessage", "zqxcanaryanswer", CANARY_PHONE, receipt, crypto.normalize_code(receipt)):
         assert plain not in dump and plain not in logs
         assert plain.encode() not in files
+        assert plain.encode() not in temp, plain
+        assert plain.encode() not in redis_content, plain
+    if backend == "redis":  # the check really looked at Redis: the follow-up session and the limits are there
+        assert b"t-canary-" in redis_content
     with help_app.app_context():
         request = db.session.scalar(select(HelpRequest))
         assert request.organization_id == world.org_a
         # Dates only: no time of day anywhere on the request or its keys.
         assert type(request.created_on).__name__ == "date"
+        erasure = stored_erasure_secrets(help_app)[request.id]
+        assert erasure.hex() not in dump  # the erasure secret never enters the main database
         wrap = next(k for k in request.keys if k.kind == "organization")
         org_a_key = keys.organization_private_key(db.session.get(User, world.member_a.id), world.org_a, PASSWORD)
-        document = crypto.open_document(request.content, crypto.unseal(wrap.wrapped, org_a_key))
+        document = crypto.open_document(request.content, crypto.unseal(crypto.unerase(wrap.wrapped, erasure), org_a_key))
         assert document["message"] == CANARY_MESSAGE and document["contact"] == CANARY_PHONE
         org_b_key = keys.organization_private_key(db.session.get(User, world.member_b.id), world.org_b, PASSWORD)
         with pytest.raises(crypto.DecryptionFailed):
-            crypto.unseal(wrap.wrapped, org_b_key)
+            crypto.unseal(crypto.unerase(wrap.wrapped, erasure), org_b_key)
         with pytest.raises(crypto.DecryptionFailed):
             crypto.open_document(request.content, org_a_key)  # the content is sealed to the request key
 
@@ -183,7 +257,24 @@ def test_form_errors_are_reported_gov_uk_style(help_app, world):
 # -- routing ------------------------------------------------------------------------------------------
 
 
+def _listed_towns(app, *towns: tuple[str, str]) -> None:
+    """Towns the directory lists (an address in each): the only town names kept in the clear."""
+    from outreach.directory.models import Address, Location
+    from tests import factories
+
+    with app.app_context():
+        organization = factories.organization("Listed places")
+        for city, postal_code in towns:
+            location = Location(organization=organization, name=f"Office in {city}", latitude=45.0, longitude=-122.0,
+                                source_locale="en")
+            location.addresses.append(Address(address_1="1 Main St", city=city, state_province="OR",
+                                              postal_code=postal_code, country="US"))
+            db.session.add(location)
+        db.session.commit()
+
+
 def test_routing_by_category_area_language_with_coordinator_fallback(help_app, world):
+    _listed_towns(help_app, ("Salem", "97301"), ("Portland", "97205"))
     client = help_app.test_client()
     submit(client, categories=["treatment"], area="Salem")
     submit(client, categories=["harm-reduction"], area="97205")
@@ -194,6 +285,44 @@ def test_routing_by_category_area_language_with_coordinator_fallback(help_app, w
         by_area = {r.area: r.organization_id for r in db.session.scalars(select(HelpRequest))}
     assert by_area["salem"] == world.org_b and by_area["97205"] == world.org_a and by_area["portland"] == world.org_a
     assert len(owners) == 4
+
+
+@pytest.mark.parametrize("typed", [
+    "12 Elm Street, apartment 4",   # a street address
+    "Maria Gonzalez",               # a name
+    "99999",                        # five digits, but no such ZIP code
+    "97205 NW 23rd Ave",            # a ZIP code followed by an address
+    "Portlandia",                   # not a town the directory lists
+])
+def test_an_area_that_is_not_a_known_zip_or_town_is_kept_only_encrypted(help_app, world, typed):
+    _listed_towns(help_app, ("Portland", "97205"))
+    client = help_app.test_client()
+    receipt = submit(client, categories=["treatment"], area=typed, message="where I am")
+    with help_app.app_context():
+        request = db.session.scalar(select(HelpRequest))
+        assert request.area is None
+        # Routing treated the area as unknown: B (treatment, statewide) rather than a place match.
+        assert request.organization_id == world.org_b
+        erasure = stored_erasure_secrets(help_app)[request.id]
+        wrap = next(k for k in request.keys if k.kind == "receipt")
+        private = crypto.unwrap_with_receipt(crypto.unerase(wrap.wrapped, erasure), receipt, wrap.salt)
+        assert crypto.open_document(request.content, private)["area"] == typed  # the organization still reads it
+    clear = dump_database(help_app, binary=False)  # every value stored in the clear (ciphertext aside)
+    for word in typed.replace(",", " ").split():
+        if len(word) >= 4 and word not in ("Portland", "97205"):  # the directory itself lists these
+            assert word not in clear, word
+    assert typed not in clear
+    assert typed.encode() not in instance_bytes(help_app)
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("97205", "97205"), ("97205-1234", "97205"), (" 97201 ", "97201"), ("  PORTLAND ", "portland"),
+])
+def test_a_known_zip_or_town_is_kept_normalized(help_app, world, typed, stored):
+    _listed_towns(help_app, ("Portland", "97205"))
+    submit(help_app.test_client(), area=typed)
+    with help_app.app_context():
+        assert db.session.scalar(select(HelpRequest.area)) == stored
 
 
 # -- follow-up ----------------------------------------------------------------------------------------
@@ -288,53 +417,204 @@ def test_rate_limit_keys_rotate_daily_and_hide_the_address(help_app, clock):
 # -- retention ----------------------------------------------------------------------------------------
 
 
-def test_purge_after_expiry_leaves_a_pre_purge_copy_unreadable(help_app, world, clock, tmp_path):
-    client = help_app.test_client()
-    submit(client, message="expiring message")
-    kept_receipt = submit(client, message="kept message")
-    clock.advance(days=80)
-    client.post("/en/help/check", data={"receipt": kept_receipt})
-    assert client.post("/en/help/check/answer", data={"text": "still here"}).status_code == 200  # activity
-    with help_app.app_context():  # the copy a thief took before the purge: every request and every wrap
-        old_rows = [tuple(row) for row in db.session.execute(select(HelpRequest.id, HelpRequest.content))]
-        old_wraps = [bytes(wrapped) for wrapped in db.session.scalars(select(HelpRequestKey.wrapped))]
-        is_sqlite = db.engine.dialect.name == "sqlite"
+@dataclass
+class DatabaseCopy:
+    """What a thief (or a backup) holds of the main database: every request's content and every wrap."""
+
+    contents: dict[str, bytes]
+    wraps: list[tuple[str, str, bytes | None, bytes]]  # request id, kind, salt, wrapped
+
+
+def copy_main_database(app) -> DatabaseCopy:
+    with app.app_context():
+        contents = {rid: bytes(content) for rid, content in db.session.execute(select(HelpRequest.id, HelpRequest.content))}
+        wraps = [(k.request_id, k.kind, bytes(k.salt) if k.salt else None, bytes(k.wrapped))
+                 for k in db.session.scalars(select(HelpRequestKey))]
         db.session.remove()
-    clock.advance(days=11)  # 91 days after the first request, 11 after the last activity on the second
-    runner = help_app.test_cli_runner()
-    first = runner.invoke(args=["outreach", "help", "purge"])
-    second = runner.invoke(args=["outreach", "help", "purge"])
-    assert "Deleted 1 " in first.output and "Deleted 0 " in second.output
-    assert len(old_rows) == 2
-    with help_app.app_context():
-        live_ids = set(db.session.scalars(select(HelpRequest.id)))
-        purged = [(rid, content) for rid, content in old_rows if rid not in live_ids]
-        assert len(purged) == 1
-        # Every key still stored, opened the way its owners would open it.
+    return DatabaseCopy(contents, wraps)
+
+
+def every_key_still_stored(app, world, receipts: list[str], *, with_keystore: bool = True) -> dict:
+    """Every key that still exists anywhere, opened the way its holders would open it: both
+    organizations' keys (members' passwords, A's recovery key), the receipts, the key store's secrets."""
+    with app.app_context():
         organization_keys = [
             keys.organization_private_key(db.session.get(User, world.member_a.id), world.org_a, PASSWORD),
             keys.organization_private_key(db.session.get(User, world.member_b.id), world.org_b, PASSWORD),
             keys.organization_key_from_recovery(world.org_a, world.recovery_a),
         ]
-        candidates = list(organization_keys)
-        for wrap in db.session.scalars(select(HelpRequestKey).where(HelpRequestKey.kind == "organization")):
-            for organization_key in organization_keys:
-                try:
-                    candidates.append(crypto.unseal(wrap.wrapped, organization_key))
-                except crypto.DecryptionFailed:
-                    pass
-        assert len(candidates) > len(organization_keys)  # the kept request's key was among them
-        for _rid, content in purged:
-            for key in candidates:
-                with pytest.raises(crypto.DecryptionFailed):
-                    crypto.open_document(content, key)
-    if is_sqlite:  # SQLite's secure_delete: the purged wraps are overwritten in the file, not just unlinked
+        db.session.remove()
+    erasure = list(stored_erasure_secrets(app).values()) if with_keystore else []
+    return {"organization": organization_keys, "receipt": receipts, "erasure": erasure}
+
+
+def readable_messages(copy: DatabaseCopy, stored: dict) -> set[str]:
+    """The messages of ``copy`` that open with ``stored``: every wrap of the copy is tried with every
+    erasure secret (and with none), then with every organization key or receipt; every content with
+    every request key so found and with every stored key itself."""
+    candidates = list(stored["organization"]) + list(stored["erasure"])
+    for _rid, kind, salt, wrapped in copy.wraps:
+        for inner in [wrapped] + [_try(crypto.unerase, wrapped, secret) for secret in stored["erasure"]]:
+            if inner is None:
+                continue
+            if kind == "organization":
+                candidates += [_try(crypto.unseal, inner, key) for key in stored["organization"]]
+            else:
+                candidates += [_try(crypto.unwrap_with_receipt, inner, receipt, salt) for receipt in stored["receipt"]]
+    found = set()
+    for content in copy.contents.values():
+        for key in filter(None, candidates):
+            document = _try(crypto.open_document, content, key)
+            if document is not None:
+                found.add(document["message"])
+    return found
+
+
+def _try(function, *args):
+    try:
+        return function(*args)
+    except crypto.DecryptionFailed:
+        return None
+
+
+def test_purge_after_expiry_leaves_a_pre_purge_copy_unreadable(help_app, world, clock):
+    client = help_app.test_client()
+    expiring_receipt = submit(client, message="expiring message")
+    kept_receipt = submit(client, message="kept message")
+    receipts = [expiring_receipt, kept_receipt]
+    clock.advance(days=80)
+    client.post("/en/help/check", data={"receipt": kept_receipt})
+    assert client.post("/en/help/check/answer", data={"text": "still here"}).status_code == 200  # activity
+    old_copy = copy_main_database(help_app)  # the copy a thief (or a backup) took before the purge
+    assert len(old_copy.contents) == 2 and len(old_copy.wraps) == 4
+    # Before the purge, the copy opens with the keys that exist: the check below can fail.
+    assert readable_messages(old_copy, every_key_still_stored(help_app, world, receipts)) == {
+        "expiring message", "kept message"}
+    old_secrets = stored_erasure_secrets(help_app)
+    clock.advance(days=11)  # 91 days after the first request, 11 after the last activity on the second
+    runner = help_app.test_cli_runner()
+    first = runner.invoke(args=["outreach", "help", "purge"])
+    second = runner.invoke(args=["outreach", "help", "purge"])
+    assert "Deleted 1 " in first.output and "Deleted 0 " in second.output
+    # After it, the same OLD copy, tried with every key still stored anywhere (member passwords, the
+    # recovery key, both receipts, every erasure secret left), opens only the request still kept.
+    after = every_key_still_stored(help_app, world, receipts)
+    assert readable_messages(old_copy, after) == {"kept message"}
+    purged_id = next(rid for rid, secret in old_secrets.items() if secret not in after["erasure"])
+    assert set(stored_erasure_secrets(help_app)) == set(old_secrets) - {purged_id}
+    with help_app.app_context():
+        assert db.session.get(HelpRequest, purged_id) is None
+        assert db.session.scalar(select(func.count(HelpRequestKey.id)).where(HelpRequestKey.request_id == purged_id)) == 0
+        is_sqlite = db.engine.dialect.name == "sqlite"
+        db.session.remove()
+    help_app.extensions["outreach.help_keystore"].dispose()
+    keystore_file = (Path(help_app.instance_path) / "help-keystore.sqlite3").read_bytes()
+    assert old_secrets[purged_id] not in keystore_file  # secure_delete: overwritten, not just unlinked
+    assert all(secret in keystore_file for rid, secret in old_secrets.items() if rid != purged_id)
+    if is_sqlite:  # the main database's purged wraps are overwritten in its file too
         with help_app.app_context():
             db.engine.dispose()
         live_file = (Path(help_app.instance_path) / "outreach.sqlite3").read_bytes()
-        purged_wraps = [w for w in old_wraps if w not in live_file]
-        assert len(purged_wraps) == 2
+        purged_wraps = [w for rid, _kind, _salt, w in old_copy.wraps if rid == purged_id]
+        assert len(purged_wraps) == 2 and not any(w in live_file for w in purged_wraps)
         assert b"expiring message" not in live_file
+
+
+@pytest.mark.parametrize("who", ["resident", "organization"])
+def test_a_deleted_request_is_unreadable_in_a_copy_taken_before(help_app, world, clock, who):
+    from tests.staff_fixtures import sign_in
+
+    client = help_app.test_client()
+    deleted_receipt = submit(client, message="deleted message")
+    kept_receipt = submit(client, message="kept message")
+    receipts = [deleted_receipt, kept_receipt]
+    old_copy = copy_main_database(help_app)
+    assert readable_messages(old_copy, every_key_still_stored(help_app, world, receipts)) == {
+        "deleted message", "kept message"}
+    if who == "resident":
+        client.post("/en/help/check", data={"receipt": deleted_receipt})
+        assert client.post("/en/help/check/delete", data={}).status_code == 200
+    else:
+        with help_app.app_context():
+            rid = db.session.scalar(select(HelpRequest.id).where(
+                HelpRequest.receipt_lookup == crypto.receipt_lookup(deleted_receipt)))
+            db.session.remove()
+        member = help_app.test_client()
+        sign_in(member, world.member_a, clock)
+        assert member.post(f"/staff/help/requests/{rid}/delete", data={"confirm": "y"}).status_code == 302
+    assert readable_messages(old_copy, every_key_still_stored(help_app, world, receipts)) == {"kept message"}
+
+
+def test_a_copy_of_the_main_database_alone_opens_nothing(help_app, world, clock):
+    """Without the key store, every key that exists (passwords, recovery key, receipts) opens nothing."""
+    client = help_app.test_client()
+    receipts = [submit(client, message="first message"), submit(client, message="second message")]
+    client.post("/en/help/check", data={"receipt": receipts[0]})
+    client.post("/en/help/check/answer", data={"text": "an answer"})
+    copy = copy_main_database(help_app)
+    assert readable_messages(copy, every_key_still_stored(help_app, world, receipts)) == {
+        "first message", "second message"}  # with the key store, as the organization and residents have it
+    assert readable_messages(copy, every_key_still_stored(help_app, world, receipts, with_keystore=False)) == set()
+    with help_app.app_context():
+        for reply in db.session.scalars(select(HelpReply)):
+            for key in every_key_still_stored(help_app, world, receipts, with_keystore=False)["organization"]:
+                with pytest.raises(crypto.DecryptionFailed):
+                    crypto.open_document(reply.content, key)
+
+
+def test_a_request_whose_secret_is_gone_is_gone_and_the_purge_tidies_both_sides(help_app, world, clock):
+    """A crash between the two databases: a deletion that destroyed the secret but not the rows, or a
+    submission that committed its secret but not its request. Both are safe, and the purge tidies them."""
+    from tests.staff_fixtures import sign_in
+
+    client = help_app.test_client()
+    receipt = submit(client, message="half deleted")
+    submit(client, message="untouched")
+    store = help_app.extensions["outreach.help_keystore"]
+    with help_app.app_context():
+        rid = db.session.scalar(select(HelpRequest.id).where(HelpRequest.receipt_lookup == crypto.receipt_lookup(receipt)))
+        db.session.remove()
+    store.destroy([rid])  # the crash: the secret destroyed, the rows still there
+    store.create("f" * 32, clock.now().date())  # the other crash: a secret whose request never came
+    orphan_today = "e" * 32
+    store.create(orphan_today, clock.now().date())
+    # The request is gone for everyone: the resident, the organization's inbox and its page.
+    assert "could not find a request" in client.post("/en/help/check", data={"receipt": receipt}).get_data(as_text=True)
+    member = help_app.test_client()
+    sign_in(member, world.member_a, clock)
+    assert rid not in member.get("/staff/help/").get_data(as_text=True)
+    assert member.get(f"/staff/help/requests/{rid}").status_code == 404
+    assert member.post(f"/staff/help/requests/{rid}/read", data={"password": PASSWORD}).status_code == 404
+    clock.advance(days=2)
+    runner = help_app.test_cli_runner()
+    for _ in range(2):  # safe to run twice
+        assert runner.invoke(args=["outreach", "help", "purge"]).exit_code == 0
+        with help_app.app_context():
+            assert db.session.get(HelpRequest, rid) is None
+            assert db.session.scalar(select(func.count(HelpRequestKey.id)).where(HelpRequestKey.request_id == rid)) == 0
+            assert db.session.scalar(select(func.count(HelpRequest.id))) == 1
+            db.session.remove()
+        remaining = stored_erasure_secrets(help_app)
+        assert "f" * 32 not in remaining and orphan_today not in remaining and len(remaining) == 1
+
+
+def test_a_secret_of_a_submission_in_flight_is_not_purged(help_app, world, clock):
+    store = help_app.extensions["outreach.help_keystore"]
+    store.create("d" * 32, clock.now().date())  # committed a moment ago; its request is being written
+    assert help_app.test_cli_runner().invoke(args=["outreach", "help", "purge"]).exit_code == 0
+    assert "d" * 32 in stored_erasure_secrets(help_app)
+
+
+def test_the_key_store_cannot_be_the_main_database():
+    from outreach.config import load_settings
+
+    with pytest.raises(ValueError, match="HELP_KEYSTORE_URL"):
+        load_settings({"DATABASE_URL": "sqlite:////tmp/x.sqlite3", "HELP_KEYSTORE_URL": "sqlite:////tmp/x.sqlite3"},
+                      environ={})
+    settings = load_settings({"INSTANCE_PATH": "/srv/outreach"}, environ={})
+    assert settings.help_keystore_url == "sqlite:////srv/outreach/help-keystore.sqlite3"
+    assert load_settings({}, environ={"OUTREACH_HELP_KEYSTORE_URL": "postgresql+psycopg://k@db/keys"}
+                         ).help_keystore_url == "postgresql+psycopg://k@db/keys"
 
 
 def test_retention_setting_is_bounded():

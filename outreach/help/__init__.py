@@ -15,9 +15,11 @@ def _secure_delete(dbapi_connection, _record) -> None:
 
 def init_app(app: Flask) -> None:
     from ..extensions import db
+    from . import keystore
     from .routes import bp as resident_bp
     from .staff_routes import bp as staff_bp
 
+    keystore.init_app(app)
     app.register_blueprint(resident_bp)
     app.register_blueprint(staff_bp)
     with app.app_context():

@@ -17,8 +17,12 @@ Keys (all X25519 / XSalsa20-Poly1305 from libsodium through PyNaCl):
   sealed to the receiving organization's public key and, separately, wrapped under a key derived
   from the resident's **receipt** (140 random bits). Replies, both ways, are sealed to the request's
   public key too, so writing one needs no secret at all, and reading one needs the request key.
-* Deleting a request deletes those wraps first. What is left (ciphertext) can be opened by no key
-  that is still stored anywhere.
+* **Erasure secret** — each of those wraps (and every re-seal made when the request is forwarded) is
+  encrypted once more (``SecretBox``) under a random per-request secret kept OUTSIDE the main
+  database, in the help key store (``keystore.py``). Deleting a request destroys that secret first,
+  then the rows: a copy of the main database taken before (a backup) holds only wraps that no key
+  still stored anywhere can open — member passwords, the recovery key and the receipt included.
+  A copy of the main database alone, without the key store, opens nothing either.
 
 Where the unlocked organization key lives: nowhere but in memory. A member types their password on
 the page that shows a request; the view derives the member key, opens the organization key and the
@@ -155,6 +159,15 @@ def wrap_with_receipt(secret: bytes, receipt: str, salt: bytes) -> bytes:
 
 def unwrap_with_receipt(wrapped: bytes, receipt: str, salt: bytes) -> bytes:
     return unwrap(wrapped, _receipt_key(receipt, salt))
+
+
+def erasable(wrapped_key: bytes, erasure_secret: bytes) -> bytes:
+    """A request key's wrap (sealed or receipt-wrapped), encrypted once more under its erasure secret."""
+    return wrap(wrapped_key, erasure_secret)
+
+
+def unerase(stored: bytes, erasure_secret: bytes) -> bytes:
+    return unwrap(stored, erasure_secret)
 
 
 def recovery_salted_key(recovery_key: str, salt: bytes, cost: KdfCost) -> bytes:

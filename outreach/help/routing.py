@@ -6,6 +6,7 @@ choice is explainable in counts only (:func:`explain`): never which request went
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -25,6 +26,28 @@ def normalize_area(text: str | None) -> str:
     if len(value) >= 5 and value[:5].isdigit():
         return value[:5]
     return value[:60]
+
+
+ZIP_CODE = re.compile(r"\d{5}(?:-\d{4})?")
+
+
+def clear_area(text: str | None) -> str:
+    """The part of what a resident typed as their area that may be stored in the clear (and used for
+    routing): a ZIP code that exists in the ZIP centroid table (5 digits), or the name of a town the
+    directory lists (lower case, as in routing rules). Anything else — a street address, a name, a ZIP
+    that does not exist — gives "" (the area is then unknown to routing) and is kept only inside the
+    encrypted content."""
+    from ..geo.models import PostalCentroid
+    from ..insights.services import known_town
+
+    value = " ".join((text or "").split())
+    if not value:
+        return ""
+    if ZIP_CODE.fullmatch(value):
+        return value[:5] if db.session.get(PostalCentroid, value[:5]) is not None else ""
+    if value[:5].isdigit():  # digits followed by more: an address, never matched to a ZIP's town
+        return ""
+    return known_town(value).lower()
 
 
 def area_score(rule_areas: list[str], area: str) -> int:

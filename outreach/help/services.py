@@ -19,6 +19,7 @@ from ..domain import NotAllowed, NotFound
 from ..extensions import db
 from ..insights.services import count_help_request
 from . import crypto, keys, notify, routing
+from .keystore import keystore
 from .models import (
     FROM_ORGANIZATION,
     FROM_RESIDENT,
@@ -29,8 +30,9 @@ from .models import (
     HelpRequest,
     HelpRequestKey,
     HelpSettings,
+    new_request_id,
 )
-from .words import designation
+from .words import unique_designation
 
 MESSAGE_LIMIT = 5000
 CONTACT_METHODS = ("receipt", "phone", "email")
@@ -111,7 +113,23 @@ def _touch(request: HelpRequest) -> None:
 
 
 def _is_live(request: HelpRequest | None) -> bool:
-    return request is not None and request.expires_on > today()
+    """Not expired, and its erasure secret still exists (without it nothing can open it: gone)."""
+    return request is not None and request.expires_on > today() and bool(keystore().existing([request.id]))
+
+
+def _erasure_secret(request: HelpRequest) -> bytes:
+    """The request's erasure secret from the key store; a request without one is gone (NotFound)."""
+    secret = keystore().get(request.id)
+    if secret is None:
+        raise NotFound(request.id)
+    return secret
+
+
+def _free_designation(organization_id: str) -> str:
+    """A designation no open request of the organization has (they tell requests apart by it)."""
+    taken = set(db.session.scalars(select(HelpRequest.designation).where(
+        HelpRequest.organization_id == organization_id, HelpRequest.expires_on > today())))
+    return unique_designation(taken)
 
 
 # -- the resident -------------------------------------------------------------------------------------
@@ -119,7 +137,8 @@ def _is_live(request: HelpRequest | None) -> bool:
 
 def submit(submission: Submission) -> tuple[HelpRequest, str]:
     """Route, encrypt and store a request; returns it and the receipt (shown once, never stored)."""
-    area = routing.normalize_area(submission.area)
+    typed_area = " ".join(submission.area.split())
+    area = routing.clear_area(typed_area)  # what may be stored in the clear; the typed text is encrypted
     rule = routing.choose(submission.categories, area, submission.language)
     if rule is None:
         raise NoReceiver()
@@ -128,26 +147,37 @@ def submit(submission: Submission) -> tuple[HelpRequest, str]:
     while crypto.contains_code(submission.message + submission.contact, receipt):  # astronomically rare
         receipt = crypto.new_receipt()
     private, public = crypto.new_key_pair()
-    document = {"categories": submission.categories, "area": area, "language": submission.language,
+    document = {"categories": submission.categories, "area": typed_area, "language": submission.language,
                 "message": submission.message, "contact_method": submission.contact_method,
                 "contact": submission.contact}
+    request_id = new_request_id()
     request = HelpRequest(
-        organization_id=rule.organization_id, designation=designation(), categories=list(submission.categories),
+        id=request_id, organization_id=rule.organization_id, designation=_free_designation(rule.organization_id),
+        categories=list(submission.categories),
         language=submission.language, area=area or None, status="new", created_on=today(),
         receipt_lookup=crypto.receipt_lookup(receipt), public_key=public,
         content=crypto.seal_document(document, public))
     _touch(request)
     salt = crypto.new_salt()
-    request.keys.append(HelpRequestKey(kind=KEY_FOR_ORGANIZATION, organization_id=rule.organization_id,
-                                       wrapped=crypto.seal(private, organization_public)))
-    request.keys.append(HelpRequestKey(kind=KEY_FOR_RECEIPT, salt=salt,
-                                       wrapped=crypto.wrap_with_receipt(private, receipt, salt)))
-    db.session.add(request)
-    count_help_request(submission.categories, area)  # anonymous weekly demand, same transaction
-    db.session.flush()
-    _test_pause_before_commit()
-    db.session.commit()
-    notify.request_waiting(rule.organization_id)
+    organization_id = rule.organization_id
+    # The erasure secret is committed to the key store first: a crash before the request's commit
+    # leaves a secret for nothing (the purge removes it), never a request without its secret.
+    erasure = keystore().create(request_id, today())
+    request.keys.append(HelpRequestKey(kind=KEY_FOR_ORGANIZATION, organization_id=organization_id,
+                                       wrapped=crypto.erasable(crypto.seal(private, organization_public), erasure)))
+    request.keys.append(HelpRequestKey(kind=KEY_FOR_RECEIPT, salt=salt, wrapped=crypto.erasable(
+        crypto.wrap_with_receipt(private, receipt, salt), erasure)))
+    try:
+        db.session.add(request)
+        count_help_request(submission.categories, typed_area)  # anonymous weekly demand (known towns only)
+        db.session.flush()
+        _test_pause_before_commit()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        keystore().destroy([request_id])
+        raise
+    notify.request_waiting(organization_id)
     return request, crypto.group(receipt)
 
 
@@ -174,10 +204,11 @@ def _by_receipt(receipt: str) -> tuple[HelpRequest, bytes]:
     if not _is_live(request):
         raise NotFound("receipt")
     wrap = next((k for k in request.keys if k.kind == KEY_FOR_RECEIPT), None)
-    if wrap is None:
+    erasure = keystore().get(request.id)
+    if wrap is None or erasure is None:
         raise NotFound("receipt")
     try:
-        return request, crypto.unwrap_with_receipt(wrap.wrapped, normalized, wrap.salt)
+        return request, crypto.unwrap_with_receipt(crypto.unerase(wrap.wrapped, erasure), normalized, wrap.salt)
     except crypto.DecryptionFailed:
         raise NotFound("receipt") from None
 
@@ -224,9 +255,12 @@ def answer(request_id: str, text: str) -> HelpRequest:
 
 
 def _delete(request_ids: list[str]) -> int:
-    """Keys first (in their own statement), then replies, then the requests: one transaction."""
+    """The erasure secrets first (committed in the key store: from then on no copy of the main
+    database can open these requests), then the wrapped keys, replies and requests in one transaction.
+    A crash between the two leaves rows nothing can open, treated as gone and purged next time."""
     if not request_ids:
         return 0
+    keystore().destroy(request_ids)
     db.session.execute(delete(HelpRequestKey).where(HelpRequestKey.request_id.in_(request_ids)))
     db.session.flush()
     db.session.execute(delete(HelpReply).where(HelpReply.request_id.in_(request_ids)))
@@ -254,14 +288,16 @@ def _visible(user: User):
 
 def inbox(user: User) -> list[HelpRequest]:
     # De-duplicated here, not with SQL DISTINCT: PostgreSQL cannot compare the JSON columns.
-    found = db.session.scalars(_visible(user).order_by(HelpRequest.created_on.desc(), HelpRequest.id))
-    return list(dict.fromkeys(found))
+    found = list(dict.fromkeys(db.session.scalars(_visible(user).order_by(HelpRequest.created_on.desc(),
+                                                                          HelpRequest.id))))
+    readable = keystore().existing(request.id for request in found)  # a request without its secret is gone
+    return [request for request in found if request.id in readable]
 
 
 def request_for(user: User, request_id: str) -> HelpRequest:
     """Another organization's request is NotFound: its existence is not confirmed. Reads only."""
     request = db.session.scalar(_visible(user).where(HelpRequest.id == request_id).limit(1))
-    if request is None:
+    if request is None or not keystore().existing([request.id]):
         raise NotFound(request_id)
     return request
 
@@ -275,8 +311,9 @@ def _organization_wrap(user: User, request: HelpRequest) -> HelpRequestKey:
 
 def _request_private(user: User, request: HelpRequest, password: str) -> bytes:
     wrap = _organization_wrap(user, request)
+    erasure = _erasure_secret(request)
     organization_private = keys.organization_private_key(user, wrap.organization_id, password)
-    return crypto.unseal(wrap.wrapped, organization_private)
+    return crypto.unseal(crypto.unerase(wrap.wrapped, erasure), organization_private)
 
 
 def read(user: User, request_id: str, password: str) -> OpenedRequest:
@@ -321,10 +358,16 @@ def forward(user: User, request_id: str, password: str, organization_id: str, *,
     private = _request_private(user, request, password)
     own = _organization_wrap(user, request)
     if not any(k.kind == KEY_FOR_ORGANIZATION and k.organization_id == organization_id for k in request.keys):
+        sealed = crypto.seal(private, target_public)
         request.keys.append(HelpRequestKey(kind=KEY_FOR_ORGANIZATION, organization_id=organization_id,
-                                           wrapped=crypto.seal(private, target_public)))
+                                           wrapped=crypto.erasable(sealed, _erasure_secret(request))))
     if not keep_access:
         request.keys.remove(own)
+    taken = set(db.session.scalars(select(HelpRequest.designation).where(
+        HelpRequest.organization_id == organization_id, HelpRequest.expires_on > today(),
+        HelpRequest.id != request.id)))
+    if request.designation in taken:  # unique within the receiving organization's open requests too
+        request.designation = unique_designation(taken)
     request.organization_id = organization_id
     request.status = "new"
     _touch(request)
@@ -349,12 +392,30 @@ def days_left(request: HelpRequest) -> int:
 
 
 def purge(on: date | None = None) -> int:
-    """Delete every request due on ``on`` (keys first). Safe to run twice, or after a crash: one
-    transaction, and what is left is simply due again next time."""
+    """Delete every request due on ``on``: erasure secrets first, then the rows. Also removes what a
+    crash between the two databases can leave: requests whose secret is gone (unreadable: deleted
+    now) and secrets at least two days old whose request was never committed. Safe to run twice, or
+    after a crash: each step only deletes, and what is left is simply found again next time. Returns
+    the number of expired requests deleted."""
     on = on or today()
+    store = keystore()
     due = list(db.session.scalars(select(HelpRequest.id).where(HelpRequest.expires_on <= on)))
     count = _delete(due)
     db.session.commit()
+    # Rows without a secret (a deletion that crashed half-way). The main database is read first: any
+    # request committed by then had its secret committed before it, so a missing secret means destroyed.
+    stored = list(db.session.scalars(select(HelpRequest.id)))
+    _delete(sorted(set(stored) - store.existing(stored)))
+    db.session.commit()
+    # Secrets without a request (a submission that crashed before its commit). Only old ones: a
+    # submission in flight has committed its secret but not yet its request.
+    candidates = store.created_before(on - timedelta(days=1))
+    present = set()
+    for start in range(0, len(candidates), 500):
+        batch = candidates[start:start + 500]
+        present.update(db.session.scalars(select(HelpRequest.id).where(HelpRequest.id.in_(batch))))
+    store.destroy(sorted(set(candidates) - present))
+    store.vacuum()
     return count
 
 

@@ -171,6 +171,8 @@ def read(request_id: str):
     if form.validate_on_submit():
         try:
             opened = services.read(g.staff_user, item.id, form.password.data)
+        except NotFound:  # deleted (its erasure secret destroyed) since the page was found
+            abort(404)
         except crypto.DecryptionFailed:
             form.password.errors = [_wrong_password()]
         else:
@@ -210,6 +212,8 @@ def forward(request_id: str):
         try:
             services.forward(g.staff_user, item.id, form.password.data, form.organization_id.data,
                              keep_access=form.keep_access.data)
+        except NotFound:
+            abort(404)
         except crypto.DecryptionFailed:
             form.password.errors = [_wrong_password()]
         except NotAllowed:

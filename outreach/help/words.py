@@ -26,3 +26,25 @@ NOUNS = (
 
 def designation() -> str:
     return f"{secrets.choice(ADJECTIVES)} {secrets.choice(NOUNS)}"
+
+
+def unique_designation(taken: set[str] | frozenset[str]) -> str:
+    """A random designation that is not in ``taken`` (the organization's open requests).
+
+    Two words give 4,096 names: random draws first, then a random one of those still free, and only
+    when all 4,096 are in use a third word (262,144 more), drawn until a free one comes up."""
+    for _ in range(16):
+        candidate = designation()
+        if candidate not in taken:
+            return candidate
+    free = [f"{adjective} {noun}" for adjective in ADJECTIVES for noun in NOUNS if f"{adjective} {noun}" not in taken]
+    if free:
+        return secrets.choice(free)
+    while True:
+        for _ in range(1000):
+            candidate = f"{designation()} {secrets.choice(NOUNS)}"
+            if candidate not in taken:
+                return candidate
+        candidate = f"{designation()} {secrets.randbelow(10**6)}"
+        if candidate not in taken:
+            return candidate
