@@ -282,3 +282,14 @@ def test_campaigns_staff_made_or_changed_are_not_moved(site, clock):
     assert after["families-together"] == windows["families-together"]
     assert after["staff-made"] == windows["staff-made"]
     assert after["naloxone-saves-lives"][0] == windows["naloxone-saves-lives"][0] + timedelta(days=10)
+
+
+def test_a_disabled_demo_member_does_not_stop_make_run(site):
+    assert run(site, *DEMO).exit_code == 0
+    with site.app_context():
+        member = account_services.user_by_email("demo-member-crescent@example.org")
+        member.is_active = False
+        db.session.commit()
+    result = run(site, *DEMO)
+    assert result.exit_code == 0, result.output
+    assert "demo-member-crescent@example.org is disabled" in result.output

@@ -75,8 +75,7 @@ def set_up_demo_help(echo=click.echo) -> None:
     from .models import RoutingRule
 
     rules = _demo_rules()
-    demo_members = list(db.session.scalars(select(User).where(User.is_demo.is_(True), User.is_active.is_(True))
-                                           .order_by(User.email)))
+    demo_members = list(db.session.scalars(select(User).where(User.is_demo.is_(True)).order_by(User.email)))
     coordinator_id = None
     for slug, values in rules.items():
         organization = demo_organization(slug)
@@ -87,6 +86,9 @@ def set_up_demo_help(echo=click.echo) -> None:
         if member is None:
             raise click.ClickException(f"{slug} has routing rules but no demo member: run `flask outreach accounts "
                                        "demo` (every partner in help-routing.yaml needs one in DEMO_ACCOUNTS)")
+        if not member.is_active:
+            echo(f"skipped {slug}: its demo member {member.email} is disabled")
+            continue
         keys.ensure_member_key(member, DEMO_PASSWORD)
         db.session.commit()
         if keys.public_key_of(organization.id) is None:
