@@ -288,8 +288,12 @@ def accept_invitation(token: str, password: str, display_name: str, current_pass
             user.display_name = display_name.strip()
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = clock.now()
-    for grant in invitation.roles:
-        _grant(user, grant["role"], grant.get("organization_id"), None)
+    try:
+        for grant in invitation.roles:
+            _grant(user, grant["role"], grant.get("organization_id"), None)
+    except AccountError:  # the account's roles changed since the invitation: it no longer fits
+        db.session.rollback()
+        raise InvitationInvalid("invitation_invalid") from None
     if old_password_kept:
         keys.rewrap_member_key(user, current_password, password)  # the same key: organization keys survive
     else:

@@ -26,9 +26,10 @@ def organization_id(live_server) -> str:
 
 PAGES = {
     "steward": ["/staff/", "/staff/account", "/staff/account/password", "/staff/invitations/new", "/staff/audit/",
-                "/staff/help/routing", "/staff/insights/"],
+                "/staff/people", "/staff/help/routing", "/staff/insights/"],
     "outreach_publisher": ["/staff/", "/staff/insights/"],
-    "org_member": ["/staff/", "/staff/organizations/{org}", "/staff/help/", "/staff/help/organizations/{org}",
+    "org_member": ["/staff/", "/staff/organizations/{org}", "/staff/organizations/{org}/invite", "/staff/help/",
+                   "/staff/help/organizations/{org}",
                    "/staff/help/organizations/{org}/routing", "/staff/insights/"],
 }
 
@@ -48,9 +49,11 @@ def test_staff_pages_have_no_axe_violations(open_page, live_server, axe, organiz
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_staff_error_pages_have_no_axe_violations(open_page, live_server, axe, organization_id, locale):
-    """A form with errors: the error summary, the field messages and their links."""
-    page = open_page(viewport={"width": 1280, "height": 900})
+    """A form with errors: the error summary, the field messages and their links. The sign-in page has
+    no account yet, so its language is the browser's: the context asks for ``locale``."""
+    page = open_page(viewport={"width": 1280, "height": 900}, locale=locale)
     page.goto(f"{live_server.url}/staff/login")
+    expect(page.locator("html")).to_have_attribute("lang", locale)
     page.locator("input[name=email]").fill("nobody@example.org")
     page.locator("input[name=password]").fill("wrong wrong wrong")
     page.locator("main form button[type=submit]").click()
@@ -62,4 +65,5 @@ def test_staff_error_pages_have_no_axe_violations(open_page, live_server, axe, o
     page.locator("textarea[name=areas]").fill("12 Elm Street")
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", locale)
     assert_axe_clean(axe, page, f"routing error {locale}")
