@@ -12,27 +12,40 @@ from .api.errors import is_api_request, json_error
 
 # Translators: titles and explanations of error pages a visitor may see.
 MESSAGES = {
+    # Translators: title of the error page for a request the site could not understand (HTTP 400); its explanation follows.
     400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    # Translators: title of the error page for a page the visitor may not open (HTTP 403).
     403: (_l("You cannot open this page"), _l("This page is not available to you.")),
     404: (
+        # Translators: title of the error page for an address that does not exist (HTTP 404).
         _l("Page not found"),
+        # Translators: explanation on the page-not-found error page.
         _l("The page may have moved, or the address may be mistyped. You can search the directory instead."),
     ),
+    # Translators: title of the error page when a form or link was used the wrong way (HTTP 405).
     405: (_l("That action is not possible here"), _l("Please go back and use the page's own buttons and links.")),
+    # Translators: title of the error page when an upload or form was too large (HTTP 413).
     413: (_l("That was too much to send"), _l("What you sent was larger than we accept. Please send less and try again.")),
+    # Translators: title of the error page when someone sent too many requests in a short time (HTTP 429).
     429: (_l("Too many tries"), _l("Please wait a few minutes and try again.")),
     500: (
+        # Translators: title of the error page for a fault on the site's side (HTTP 500).
         _l("Sorry, something went wrong on our side"),
+        # Translators: explanation on the error page for a fault on the site's side.
         _l("Nothing you did caused this. Please try again in a few minutes."),
     ),
     503: (
+        # Translators: title of the error page when a service the site needs is down (HTTP 503).
         _l("This page is not available right now"),
+        # Translators: explanation on that error page; searching still works because it does not need the database.
         _l("Something it needs is not working at the moment. Nothing you sent was kept. "
            "Please try again in a few minutes; searching the directory still works."),
     ),
 }
 CSRF_MESSAGE = (
+    # Translators: title of the page shown when a form's security token has run out (the form was open too long or in another tab).
     _l("This form has expired"),
+    # Translators: explanation on the expired-form page.
     _l("For your safety, forms stop working after a while or when opened in another tab. "
        "Go back, reload the page and send it again. Nothing was sent."),
 )

@@ -18,19 +18,28 @@ from .models import ORG_MEMBER, OUTREACH_PUBLISHER, REVIEWER, STEWARD
 
 # Translators: what each password rule says when it is broken.
 PASSWORD_MESSAGES = {
+    # Translators: error when a chosen password breaks a rule: too short.
     passwords.TOO_SHORT: _l("Your password must be at least 12 characters long."),
+    # Translators: error when a chosen password breaks a rule: too long.
     passwords.TOO_LONG: _l("Your password must be 128 characters or fewer."),
+    # Translators: error when a chosen password breaks a rule: on the list of common passwords.
     passwords.TOO_COMMON: _l("This password is too common and easy to guess. Choose another one."),
+    # Translators: error when a chosen password breaks a rule: too close to the person's e-mail address.
     passwords.LIKE_EMAIL: _l("Your password must not be your e-mail address or close to it."),
+    # Translators: error when a chosen password breaks a rule: only a few characters repeated.
     passwords.TOO_REPETITIVE: _l("Your password repeats the same few characters. Choose another one."),
 }
 # Translators: the steward never holds an organization's key for help requests, so is never a member.
 STEWARD_MEMBER_MESSAGE = _l("The site steward cannot also be a member of an organization.")
 # Translators: names of the staff roles, shown on the invitation form and the staff home page.
 ROLE_LABELS = {
+    # Translators: name of a staff role: the person who runs the whole site (invitation form, staff home page).
     STEWARD: _l("Site steward"),
+    # Translators: name of a staff role: checks organizations' listing changes before residents see them.
     REVIEWER: _l("Reviewer of listing changes"),
+    # Translators: name of a staff role: publishes awareness campaigns and events (e.g. a police or health outreach team).
     OUTREACH_PUBLISHER: _l("Outreach publisher (campaigns and events)"),
+    # Translators: name of a staff role: works for one organization and edits its listings.
     ORG_MEMBER: _l("Member of an organization"),
 }
 

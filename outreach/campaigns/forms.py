@@ -18,9 +18,13 @@ from .services import CampaignInput, EventInput
 
 # Translators: what the campaign image upload says when the file is refused.
 IMAGE_MESSAGES = {
+    # Translators: error when a campaign image is refused: no file was chosen.
     images.EMPTY: _l("Choose an image file."),
+    # Translators: error when a campaign image is refused: the file is too big.
     images.TOO_LARGE: _l("The image must be smaller than 8 MB."),
+    # Translators: error when a campaign image is refused: not a picture in a format the site takes.
     images.NOT_AN_IMAGE: _l("The file must be a JPEG, PNG or WebP image."),
+    # Translators: error when a campaign image is refused: too many pixels.
     images.TOO_MANY_PIXELS: _l("The image is too large (more than 24 million pixels). Make it smaller and try again."),
 }
 

@@ -27,11 +27,17 @@ PHONE = re.compile(r"^[0-9+()\-.\s]{7,30}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Translators: the status of a help request, shown to the resident and to the organization.
 STATUS_LABELS = {
+    # Translators: status of a help request: sent, not yet read by the organization (adjective, not "create new").
     "new": _l("New"),
+    # Translators: status of a help request: the organization has opened it.
     "seen": _l("Read by the organization"),
+    # Translators: status of a help request: the organization has replied to the resident.
     "contacted": _l("The organization has answered"),
+    # Translators: status of a help request: the organization will help.
     "accepted": _l("Accepted"),
+    # Translators: status of a help request: the person is on the organization's waiting list.
     "waitlisted": _l("On a waiting list"),
+    # Translators: status of a help request: the organization cannot help; said kindly to the resident.
     "declined": _l("The organization cannot help with this"),
     "closed": lazy_pgettext("help request status", "Closed"),
 }

@@ -19,8 +19,10 @@ from .keys import members_of
 
 
 def _waiting() -> tuple[str, str]:
-    # Translators: e-mail to organization members. It must never say anything about the request itself.
+    # Translators: subject of an e-mail to organization members. It must never say anything about the request itself.
     return (gettext("Outreach: a help request is waiting"),
+            # Translators: body of that e-mail; %(url)s is the sign-in address. It must never say anything about
+            # the request itself.
             gettext("A help request is waiting for your organization on Outreach.\n\n"
                     "Sign in to read it: %(url)s\n\n"
                     "For the person's safety, this e-mail never says anything about the request.", url=_inbox_url()))
@@ -28,8 +30,10 @@ def _waiting() -> tuple[str, str]:
 
 def _expiring() -> tuple[str, str]:
     days = current_app.config["HELP_WARN_DAYS"]
-    # Translators: e-mail to organization members; %(num)s is a number of days.
+    # Translators: subject of an e-mail to organization members: some help requests will soon be deleted.
     return (gettext("Outreach: help requests expire soon"),
+            # Translators: body of that e-mail; %(num)s is a number of days, %(url)s the sign-in address. It must
+            # never say anything about the requests themselves.
             ngettext("Some help requests for your organization will be deleted within %(num)s day unless there "
                      "is new activity.\n\nSign in to see them: %(url)s",
                      "Some help requests for your organization will be deleted within %(num)s days unless "

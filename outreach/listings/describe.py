@@ -14,11 +14,17 @@ from .values import split_key
 
 # Translators: where a proposed listing change or a problem report stands.
 STATUS_LABELS = {
+    # Translators: state of a proposed listing change or a problem report, shown to staff.
     "pending": _l("Waiting for review"),
+    # Translators: state of a proposed listing change: a reviewer approved it and residents now see it.
     "approved": _l("Approved and published"),
+    # Translators: state of a listing change from a trusted organization, published without review.
     "applied": _l("Published at once (trusted organization)"),
+    # Translators: state of a proposed listing change: the reviewer turned it down.
     "rejected": _l("Not accepted"),
+    # Translators: state of a resident's problem report: staff fixed the listing.
     "resolved": _l("Dealt with"),
+    # Translators: state of a resident's problem report: closed, nothing needed changing.
     "dismissed": _l("Closed without change"),
 }
 

@@ -38,44 +38,90 @@ EXTRA_ROWS = 2  # blank rows offered for adding a phone, an hours rule or a cost
 
 # Translators: labels of the listing fields, on the edit forms and in the reviewer's list of changes.
 FIELD_LABELS = {
+    # Translators: label of a listing field on the edit form and in the reviewer's list of changes.
     "name": _l("Name of the service"),
+    # Translators: label of a listing field: the service's description for residents.
     "description": _l("What the service does"),
+    # Translators: label of a listing field: who the service is for.
     "eligibility_description": _l("Who can use it (optional)"),
+    # Translators: label of a listing field: the cost explained in words.
     "fees_description": _l("What it costs, in words (optional)"),
+    # Translators: label of a listing field: what to do to get the service.
     "application_process": _l("How to get it (optional)"),
+    # Translators: label of a listing field: remarks about the opening hours (holidays, evenings).
     "schedule_notes": _l("Notes about the hours (optional)"),
     "url": _l("Website (optional)"),
     "email": _l("E-mail address (optional)"),
+    # Translators: label of a listing field: the youngest age the service accepts.
     "minimum_age": _l("Youngest age served (optional)"),
+    # Translators: label of a listing field: the oldest age the service accepts.
     "maximum_age": _l("Oldest age served (optional)"),
     "phones": _l("Phone numbers"),
     "languages": _l("Languages the service is offered in"),
     "categories": _l("Categories"),
+    # Translators: label of a group of tick boxes: free, sliding scale, walk-in, no ID needed …
     "attributes": _l("Cost and access"),
+    # Translators: label of a listing field: each price with what it is for.
     "cost_options": _l("Prices"),
     "hours": _l("Opening hours"),
+    # Translators: label of a listing field: the organization's places where the service is given.
     "locations": _l("Places where it is offered"),
     "address_1": _l("Street address"),
     "address_2": _l("Address line 2 (optional)"),
     "city": _l("Town or city"),
+    # Translators: label of an address field: the US state (e.g. Oregon), not a condition.
     "state_province": _l("State"),
     "postal_code": _l("ZIP code"),
+    # Translators: label of a listing field: buses, trains or parking near the place.
     "transportation": _l("How to get there (optional)"),
+    # Translators: label of a tick box: hide the street address, e.g. for a shelter; residents are told to call.
     "is_address_confidential": _l("Keep the address private (residents are asked to call)"),
+    # Translators: label of a listing field: a place's own name, like "Main clinic".
     "location_name": _l("Name of the place (optional)"),
 }
-# Translators: weekday abbreviations on the opening-hours form.
-WEEKDAY_LABELS = {"MO": _l("Mon"), "TU": _l("Tue"), "WE": _l("Wed"), "TH": _l("Thu"), "FR": _l("Fri"),
-                  "SA": _l("Sat"), "SU": _l("Sun")}
-# Translators: kinds of phone line.
-PHONE_TYPE_LABELS = {"voice": _l("Voice"), "text": _l("Text messages"), "fax": _l("Fax"), "cell": _l("Mobile"),
-                     "video": _l("Video"), "pager": _l("Pager"), "textphone": _l("Textphone (TTY)")}
+WEEKDAY_LABELS = {
+    # Translators: weekday abbreviation (Monday) on the opening-hours form and in the reviewer's list of changes.
+    "MO": _l("Mon"),
+    # Translators: weekday abbreviation (Tuesday) on the opening-hours form.
+    "TU": _l("Tue"),
+    # Translators: weekday abbreviation (Wednesday) on the opening-hours form.
+    "WE": _l("Wed"),
+    # Translators: weekday abbreviation (Thursday) on the opening-hours form.
+    "TH": _l("Thu"),
+    # Translators: weekday abbreviation (Friday) on the opening-hours form.
+    "FR": _l("Fri"),
+    # Translators: weekday abbreviation (Saturday) on the opening-hours form.
+    "SA": _l("Sat"),
+    # Translators: weekday abbreviation (Sunday) on the opening-hours form.
+    "SU": _l("Sun"),
+}
+PHONE_TYPE_LABELS = {
+    # Translators: a kind of phone line: for calls (as opposed to text messages or fax).
+    "voice": _l("Voice"),
+    # Translators: a kind of phone line: takes SMS text messages.
+    "text": _l("Text messages"),
+    # Translators: a kind of phone line: fax machine.
+    "fax": _l("Fax"),
+    # Translators: a kind of phone line: a mobile (cell) phone.
+    "cell": _l("Mobile"),
+    # Translators: a kind of phone line: video calls, e.g. for sign language.
+    "video": _l("Video"),
+    # Translators: a kind of phone line: a pager (beeper).
+    "pager": _l("Pager"),
+    # Translators: a kind of phone line: text telephone for deaf or hard-of-hearing people (TTY).
+    "textphone": _l("Textphone (TTY)"),
+}
 # Translators: what a resident can say is wrong with a listing.
 PROBLEM_LABELS = {
+    # Translators: a reason a resident can pick when reporting a problem with a listing.
     "phone": _l("The phone number is wrong"),
+    # Translators: a reason a resident can pick when reporting a problem with a listing.
     "address": _l("The address or place is wrong"),
+    # Translators: a reason a resident can pick when reporting a problem with a listing.
     "hours": _l("The opening hours are wrong"),
+    # Translators: a reason a resident can pick when reporting a problem with a listing.
     "closed": _l("The service has closed or moved"),
+    # Translators: a reason a resident can pick when reporting a problem with a listing.
     "details": _l("Something else in the listing is wrong"),
 }
 
@@ -86,6 +132,7 @@ def checkboxes(label, validators=None) -> SelectMultipleField:
 
 
 class PhoneEntry(Form):
+    # Translators: label of the phone number box on the listing form (the digits to call).
     number = StringField(_l("Number"), validators=[Length(max=30)])
     extension = StringField(_l("Extension (optional)"), validators=[Optional(), Length(max=20)])
     type = SelectField(_l("Kind of line"), choices=[choice(t, PHONE_TYPE_LABELS[t]) for t in PHONE_TYPES], default="voice")
@@ -248,6 +295,7 @@ class TranslationForm(FlaskForm):
     schedule_notes = _text(FIELD_LABELS["schedule_notes"])
 
     # The fields whose translation needs updating (choices set by the view) that the editor finds still right.
+    # Translators: an editor confirms that a translation written for an older version of the original text is still correct.
     still_right = checkboxes(_l("Still right"))
 
     FIELDS = ("name", "description", "eligibility_description", "fees_description", "application_process",

@@ -41,19 +41,29 @@ def search_form_from(args: MultiDict, categories: set[str], languages: set[str])
 
 # Translators: choices in the search filters.
 COST_LABELS = (
+    # Translators: search filter: services that cost nothing (adjective about price, not "free time").
     ("free", _l("Free")),
+    # Translators: search filter: the price depends on what the person can afford (income-based fees).
     ("sliding-scale", _l("Sliding scale")),
+    # Translators: search filter: the service takes health insurance, including Medicaid.
     ("accepts-insurance", _l("Takes insurance or Medicaid")),
 )
 FLAG_LABELS = (
+    # Translators: search filter: people can come without making an appointment first.
     ("walk-in", _l("Walk in, no appointment")),
+    # Translators: search filter: no identity document is asked for.
     ("no-id-required", _l("No ID needed")),
+    # Translators: search filter: services given only by phone or online, with no place to visit.
     ("remote-only", _l("By phone or online")),
 )
 AGE_LABELS = (
+    # Translators: search filter: age group of the people a service is for (under 18 years old).
     ("youth", _l("Under 18")),
+    # Translators: search filter: age group, 18 to 25 years old.
     ("young-adult", _l("18 to 25")),
+    # Translators: search filter: age group, 26 to 64 years old.
     ("adult", _l("26 to 64")),
+    # Translators: search filter: age group, 65 years old and over.
     ("older-adult", _l("65 and over")),
 )
 
