@@ -351,6 +351,66 @@ def test_check_answer_and_delete_with_the_receipt(help_app, world, clock):
     assert "could not find a request" in gone and "could not find a request" in unknown
 
 
+def _stored_session(app, client, backend) -> tuple[dict, float]:
+    """The follow-up session as storage holds it: its data and seconds until storage drops it."""
+    from tests.staff_fixtures import session_cookie
+
+    store_id = app.config["SESSION_KEY_PREFIX"] + session_cookie(client)
+    interface = app.session_interface
+    if backend == "redis":
+        raw = interface.client.get(store_id)
+        expire_ms = interface.client.execute_command("PEXPIRETIME", store_id)
+        assert expire_ms % 60_000 == 0  # Redis keeps the absolute expiry: a whole minute, no seconds
+        return interface.serializer.decode(raw), expire_ms / 1000 - time.time()
+    from outreach.accounts import clock as clock_module
+    from outreach.accounts.models import StaffSession
+
+    with app.app_context():
+        row = db.session.scalar(select(StaffSession).where(StaffSession.session_id == store_id))
+        data, expires_at = interface.serializer.decode(bytes(row.data)), row.expires_at
+        db.session.remove()
+    if expires_at.tzinfo is None:
+        from datetime import timezone
+
+        expires_at = expires_at.replace(tzinfo=timezone.utc)
+    assert expires_at.second == 0 and expires_at.microsecond == 0  # a whole minute, no seconds
+    return data, (expires_at - clock_module.now()).total_seconds()
+
+
+def _numbers(value) -> list:
+    if isinstance(value, dict):
+        return [n for item in value.values() for n in _numbers(item)]
+    if isinstance(value, (list, tuple)):
+        return [n for item in value for n in _numbers(item)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_follow_up_session_expires_in_storage_after_30_idle_minutes_and_keeps_no_seconds(make_app, clock, backend):
+    app = make_app(**staff_config(backend))
+    build_world(app)
+    client = app.test_client()
+    receipt = submit(client)
+    clock.advance(seconds=17)
+    assert client.post("/en/help/check", data={"receipt": receipt}).status_code == 200
+    data, left = _stored_session(app, client, backend)
+    assert 30 * 60 - 31 <= left <= 31 * 60 + 31  # 30 idle minutes (to the minute), not the staff 12 hours
+    now = clock.now().timestamp()
+    assert not any(abs(n - now) < 86400 for n in _numbers(data)), data  # no time to the second in it
+    assert "help_follow_up" in data and receipt not in repr(data) and crypto.normalize_code(receipt) not in repr(data)
+    clock.advance(minutes=29)  # still within the idle time: answering keeps it going
+    assert client.post("/en/help/check/answer", data={"text": "after 29 minutes"}).status_code == 200
+    clock.advance(minutes=29)
+    assert client.post("/en/help/check/answer", data={"text": "after 58 minutes"}).status_code == 200
+    _data, left = _stored_session(app, client, backend)
+    assert 30 * 60 - 31 <= left <= 31 * 60 + 31  # moved on with the activity
+    clock.advance(minutes=31)
+    if backend == "database":  # storage itself has let it go (the database store compares with the clock)
+        _data, left = _stored_session(app, client, backend)
+        assert left <= 0
+    assert client.post("/en/help/check/answer", data={"text": "after an idle half hour"}).status_code == 400
+
+
 def test_leave_clears_the_session(help_app, world):
     client = help_app.test_client()
     receipt = submit(client)

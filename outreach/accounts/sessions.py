@@ -9,7 +9,8 @@ States: anonymous → (password ok) ``pending`` (stage "totp" or "setup") → (s
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -24,6 +25,25 @@ PENDING = "staff_pending"
 SIGNED_IN = "staff_auth"
 PENDING_LIFETIME = 600  # seconds to finish the second step after the password
 SEEN_RESOLUTION = 60  # seconds: the idle clock is written at most once a minute
+# A session without staff state (a resident's help follow-up, or a sign-in form not yet sent) is kept
+# in storage this long after its last write, not the staff lifetime, and its expiry is a whole minute.
+VISITOR_IDLE_MINUTES = 30
+
+
+def visitor_deadline(minutes: int = VISITOR_IDLE_MINUTES) -> datetime:
+    """The start of the minute ``minutes`` + 1 whole minutes after the current one: at least
+    ``minutes`` from now, and never a time to the second."""
+    minute = int(clock.now().timestamp()) // 60
+    return datetime.fromtimestamp((minute + minutes + 1) * 60, tz=timezone.utc)
+
+
+def _is_visitor(session) -> bool:
+    return PENDING not in session and SIGNED_IN not in session
+
+
+def storage_expiry(session, lifetime: timedelta) -> datetime:
+    """When the stored session expires: the staff lifetime, or a visitor's short, coarse one."""
+    return visitor_deadline() if _is_visitor(session) else clock.now() + lifetime
 
 
 class DatabaseSession(ServerSideSession):
@@ -62,7 +82,7 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
         table = self._table()
         now = clock.now()
-        values = {"data": self.serializer.encode(session), "expires_at": now + session_lifetime}
+        values = {"data": self.serializer.encode(session), "expires_at": storage_expiry(session, session_lifetime)}
         with db.engine.begin() as connection:
             updated = connection.execute(sa.update(table).where(table.c.session_id == store_id).values(**values))
             if not updated.rowcount:
@@ -85,6 +105,14 @@ def _redis_interface():
                 return super()._retrieve_session_data(store_id)
             except RedisError:
                 return None
+
+        def _upsert_session(self, session_lifetime: timedelta, session, store_id: str) -> None:
+            if not _is_visitor(session):
+                return super()._upsert_session(session_lifetime, session, store_id)
+            # A visitor's session expires at a whole minute (Redis keeps the absolute expiry).
+            seconds = (visitor_deadline() - clock.now()).total_seconds()
+            expire_at = round((time.time() + seconds) / 60) * 60
+            self.client.set(name=store_id, value=self.serializer.encode(session), exat=expire_at)
 
     return RedisDownIsNoSession
 

@@ -2,7 +2,9 @@
 
 No JavaScript needed. The receipt travels only in POST bodies and in the one page that shows it; the
 follow-up session (server-side, needed for CSRF anyway) holds the request's random id, never the
-receipt, and ends after 30 idle minutes or when the person leaves (``Clear-Site-Data``).
+receipt, and ends after 30 idle minutes or when the person leaves (``Clear-Site-Data``). It keeps no
+time to the second: only the minute its idle time runs out, and the stored session itself expires then
+(``accounts.sessions.visitor_deadline``: a session without staff state never gets the staff lifetime).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from .. import ratelimit
 from ..accounts import clock
 from ..accounts.forms import choice
+from ..accounts.sessions import visitor_deadline
 from ..directory import services as directory_services
 from ..domain import NotAllowed, NotFound
 from ..i18n.setup import current_locale, site_locales
@@ -19,19 +22,25 @@ from .forms import STATUS_LABELS, AnswerForm, ConfirmForm, HelpRequestForm, Rece
 
 bp = Blueprint("help", __name__, url_prefix="/<lang_code>/help")
 FOLLOW_UP = "help_follow_up"
-IDLE_SECONDS = 30 * 60
+IDLE_MINUTES = 30
 
 
-def _now() -> int:
-    return int(clock.now().timestamp())
+def _minute() -> int:
+    return int(clock.now().timestamp()) // 60
+
+
+def _follow_up(request_id: str) -> dict:
+    """The follow-up state: the request's id and the minute (a count of minutes, no seconds) from which
+    it has been idle too long."""
+    return {"rid": request_id, "until": int(visitor_deadline(IDLE_MINUTES).timestamp()) // 60}
 
 
 def _follow_up_id() -> str | None:
     state = session.get(FOLLOW_UP)
-    if not state or _now() - state.get("at", 0) >= IDLE_SECONDS:
+    if not state or not isinstance(state.get("until"), int) or _minute() >= state["until"]:
         session.pop(FOLLOW_UP, None)
         return None
-    session[FOLLOW_UP] = {"rid": state["rid"], "at": _now()}
+    session[FOLLOW_UP] = _follow_up(state["rid"])
     return state["rid"]
 
 
@@ -104,7 +113,7 @@ def check():
             ratelimit.hit("help-receipt", limit)  # only wrong receipts count
             not_found = True
         else:
-            session[FOLLOW_UP] = {"rid": opened.request.id, "at": _now()}
+            session[FOLLOW_UP] = _follow_up(opened.request.id)
             return _status_page(opened)
     return render_template("help/check.html", form=form, not_found=not_found)
 
