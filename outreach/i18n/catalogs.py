@@ -63,7 +63,8 @@ WRITE_OPTIONS = dict(width=76, sort_output=True, include_lineno=False)
 PLACEHOLDER = re.compile(
     r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])"
 )
-HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w:-]*)[^>]*>")
+HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w:-]*)((?:\"[^\"]*\"|'[^']*'|[^>\"'])*)>")
+HTML_ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -284,8 +285,22 @@ def _placeholders(text: str) -> tuple[Counter, list[str]]:
     return named, positional
 
 
+def _tag(slash: str, name: str, attributes: str) -> str:
+    """One tag written the same way whatever its quoting, spacing and attribute order: a msgstr must keep
+    the msgid's tags *with* their attributes (the same link target, no added ``onclick`` or ``style``)."""
+    attributes = attributes.strip()
+    if attributes.endswith("/"):  # <br/> and <br> are the same tag
+        attributes = attributes[:-1]
+    pairs = []
+    for match in HTML_ATTRIBUTE.finditer(attributes):
+        attribute = match.group(1).lower()
+        value = next((v for v in match.group(2, 3, 4) if v is not None), None)
+        pairs.append(attribute if value is None else f'{attribute}="{value}"')
+    return "<" + slash + name.lower() + "".join(" " + pair for pair in sorted(pairs)) + ">"
+
+
 def _tags(text: str) -> Counter:
-    return Counter(f"<{slash}{name.lower()}>" for slash, name in HTML_TAG.findall(text))
+    return Counter(_tag(slash, name, attributes) for slash, name, attributes in HTML_TAG.findall(text))
 
 
 def _show(counter: Counter | list) -> str:
