@@ -57,6 +57,7 @@ ALLOWED = {
     "listings.new_service": {"member_a"},
     "listings.edit_text": {"member_a"},
     "listings.edit_location": {"member_a"},
+    "listings.new_location": {"member_a"},
     "listings.verify": {"member_a", "reviewer", "steward"},
     "listings.queue": {"reviewer", "steward"},
     "listings.change": {"member_a", "reviewer", "steward"},
@@ -73,7 +74,7 @@ HELP_ENDPOINTS = {endpoint for endpoint in ALLOWED if endpoint.startswith("help_
 NOT_FOUND = {("accounts.organization", "member_b"), ("accounts.invite_member", "member_b")} | {
     (endpoint, "member_b") for endpoint in HELP_ENDPOINTS if endpoint != "help_staff.inbox"}
 LISTING_NOT_FOUND = {"listings.organization", "listings.edit_service", "listings.new_service", "listings.edit_text",
-                     "listings.edit_location", "listings.verify", "listings.change"}
+                     "listings.edit_location", "listings.new_location", "listings.verify", "listings.change"}
 NOT_FOUND |= {(endpoint, "member_b") for endpoint in LISTING_NOT_FOUND}
 
 

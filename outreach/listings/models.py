@@ -20,8 +20,9 @@ from ..extensions import db
 # What a row is.
 EDIT = "edit"  # changes to an existing service or location
 NEW_SERVICE = "new_service"  # a service that does not exist yet
+NEW_LOCATION = "new_location"  # a new place for one service (its id kept in the change's base, "service_id")
 PROBLEM = "problem"  # a resident's "report a problem with this listing"
-KINDS = (EDIT, NEW_SERVICE, PROBLEM)
+KINDS = (EDIT, NEW_SERVICE, NEW_LOCATION, PROBLEM)
 
 # Where it is. Changes: pending → approved | rejected, or applied at once (trusted organization).
 # Problem reports: pending → resolved | dismissed.

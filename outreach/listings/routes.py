@@ -208,6 +208,28 @@ def edit_location(location_id: str):
                            nothing_changed=nothing_changed), status
 
 
+@bp.route("/services/<service_id>/locations/new", methods=["GET", "POST"])
+@requires_role(ORG_MEMBER)
+def new_location(service_id: str):
+    """A new place where this service is offered: reviewed like any change."""
+    service = _or_404(services.service_for_member, g.staff_user, service_id)
+    nothing_changed = False
+    if request.method == "GET":
+        form = LocationForm(formdata=None)
+    else:
+        form = LocationForm()
+        if form.validate_on_submit():
+            try:
+                change = services.propose_new_location(g.staff_user, service.id, form.values())
+            except services.NothingChanged:
+                nothing_changed = True
+            else:
+                return redirect(url_for("listings.change", change_id=change.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("listings/location_form.html", form=form, location=None, service=service,
+                           errors=error_items(form), nothing_changed=nothing_changed), status
+
+
 @bp.post("/services/<service_id>/verify")
 @requires_role(ORG_MEMBER, REVIEWER, STEWARD)
 def verify(service_id: str):
@@ -234,7 +256,7 @@ def _change_page(change, approve_form=None, reject_form=None, refused=None, stat
         status_label=status_label, problem_label=problem_label, can_review=services.is_reviewer(g.staff_user),
         approve_form=approve_form or ApproveForm(formdata=None), reject_form=reject_form or RejectForm(formdata=None),
         errors=[item for form in (approve_form, reject_form) if form is not None for item in error_items(form)],
-        refused=refused), status
+        refused=refused, new_place_service=services.service_of_new_location(change)), status
 
 
 @bp.get("/changes/<change_id>")

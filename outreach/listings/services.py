@@ -28,6 +28,7 @@ from .models import (
     DISMISSED,
     EDIT,
     IN_EFFECT,
+    NEW_LOCATION,
     NEW_SERVICE,
     PENDING,
     PROBLEM,
@@ -38,6 +39,8 @@ from .models import (
 )
 
 PROBLEM_DETAILS_LIMIT = 1000
+# In a new place's change, its ``base`` holds only the service the place is for (no values before).
+SERVICE_OF_NEW_LOCATION = "service_id"
 REASON_LIMIT = 2000
 
 
@@ -184,8 +187,29 @@ def verify(user: User, service_id: str) -> Service:
 # -- proposing changes -----------------------------------------------------------------------------------
 
 
+def _apply_new_location(change: ListingChange) -> dict[str, Any]:
+    """Create the place and offer the service there; the change then points at the new place."""
+    service = db.session.get(Service, change.base.get(SERVICE_OF_NEW_LOCATION) or "")
+    if service is None or service.organization_id != change.organization_id:
+        raise NotFound(change.base.get(SERVICE_OF_NEW_LOCATION))
+    organization = db.session.get(Organization, change.organization_id)
+    location = Location(organization_id=organization.id, location_type="physical",
+                        source_locale=organization.source_locale or "en", is_address_confidential=False)
+    db.session.add(location)
+    centroid = locate_zip(change.proposed["postal_code"]) if change.proposed.get("postal_code") else None
+    listing_values.apply_to_location(location, change.proposed, centroid)
+    db.session.flush()
+    listing_values.apply_to_service(service, {"locations": [sal.location_id for sal in service.service_at_locations]
+                                              + [location.id]})
+    change.target_id = location.id
+    return {**{key: {"before": None, "after": value} for key, value in change.proposed.items()},
+            "service_id": service.id}
+
+
 def _apply_change(change: ListingChange) -> dict[str, Any]:
     """Write a change onto its listing; returns the before/after of each field, for the audit log."""
+    if change.kind == NEW_LOCATION:
+        return _apply_new_location(change)
     if change.target_type == "location":
         location = db.session.get(Location, change.target_id)
         if location is None:
@@ -259,6 +283,26 @@ def propose_new_service(user: User, organization_id: str, new_values: dict[str, 
                                         submitted_by_id=user.id))
 
 
+def propose_new_location(user: User, service_id: str, new_values: dict[str, Any]) -> ListingChange:
+    """A new place where one of the member's services is offered; reviewed like any change (applied at
+    once for a trusted organization). Only the place's own fields are kept."""
+    service = service_for_member(user, service_id)
+    proposed = {key: value for key, value in new_values.items()
+                if key in listing_values.LOCATION_FIELDS and value not in ("", None, False)}
+    if not (proposed.get("address_1") or proposed.get("name")):
+        raise NothingChanged()
+    return _propose(user, ListingChange(kind=NEW_LOCATION, status=PENDING, organization_id=service.organization_id,
+                                        target_type="location", target_id=None,
+                                        base={SERVICE_OF_NEW_LOCATION: service.id}, proposed=proposed,
+                                        submitted_by_id=user.id))
+
+
+def service_of_new_location(change: ListingChange) -> Service | None:
+    if change.kind != NEW_LOCATION:
+        return None
+    return db.session.get(Service, change.base.get(SERVICE_OF_NEW_LOCATION) or "")
+
+
 def propose_location_edit(user: User, location_id: str, new_values: dict[str, Any]) -> ListingChange:
     location = location_for_member(user, location_id)
     current = listing_values.location_values(location)
@@ -286,6 +330,9 @@ class Review:
 def current_values(change: ListingChange) -> dict[str, Any] | None:
     if change.kind == NEW_SERVICE:
         return {}
+    if change.kind == NEW_LOCATION:  # nothing to compare with; the service it is for must still be there
+        service = service_of_new_location(change)
+        return {} if service is not None and service.organization_id == change.organization_id else None
     if change.target_type == "location":
         location = db.session.get(Location, change.target_id) if change.target_id else None
         return listing_values.location_values(location) if location else None
@@ -301,9 +348,9 @@ def review(change: ListingChange) -> Review:
     if change.is_pending and now is None:
         result.target_missing = True
     for key in sorted(change.proposed, key=_field_order):
-        before = change.base.get(key)
+        before = None if change.kind == NEW_LOCATION else change.base.get(key)
         row = {"key": key, "before": before, "after": change.proposed[key], "now": None, "changed_since": False}
-        if now is not None and change.kind != NEW_SERVICE and now.get(key) != before:
+        if now is not None and change.kind not in (NEW_SERVICE, NEW_LOCATION) and now.get(key) != before:
             row["now"], row["changed_since"] = now.get(key), True
             result.conflicts.append(key)
         result.rows.append(row)
