@@ -24,24 +24,39 @@ def organization_id(live_server) -> str:
     return found
 
 
+@pytest.fixture(scope="module")
+def service_id(live_server, organization_id) -> str:
+    from sqlalchemy import select
+
+    from outreach.directory.models import Service
+    from outreach.extensions import db
+
+    with live_server.app.app_context():
+        found = db.session.scalar(select(Service.id).where(Service.organization_id == organization_id)
+                                  .order_by(Service.name).limit(1))
+        db.session.remove()
+    return found
+
+
 PAGES = {
     "steward": ["/staff/", "/staff/account", "/staff/account/password", "/staff/invitations/new", "/staff/audit/",
                 "/staff/people", "/staff/help/routing", "/staff/insights/"],
     "outreach_publisher": ["/staff/", "/staff/insights/"],
     "org_member": ["/staff/", "/staff/organizations/{org}", "/staff/organizations/{org}/invite", "/staff/help/",
                    "/staff/help/organizations/{org}",
-                   "/staff/help/organizations/{org}/routing", "/staff/insights/"],
+                   "/staff/help/organizations/{org}/routing", "/staff/insights/",
+                   "/staff/listings/services/{service}/locations/new"],
 }
 
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 @pytest.mark.parametrize("role", list(PAGES))
-def test_staff_pages_have_no_axe_violations(open_page, live_server, axe, organization_id, role, locale):
+def test_staff_pages_have_no_axe_violations(open_page, live_server, axe, organization_id, service_id, role, locale):
     email, secret = make_account(live_server, role, locale, organization_id)
     page = open_page(viewport={"width": 1280, "height": 900})
     sign_in(page, live_server, email, secret)
     for path in PAGES[role]:
-        response = page.goto(live_server.url + path.format(org=organization_id))
+        response = page.goto(live_server.url + path.format(org=organization_id, service=service_id))
         assert response.status == 200, path
         expect(page.locator("html")).to_have_attribute("lang", locale)
         assert_axe_clean(axe, page, f"{role} {locale} {path}")
