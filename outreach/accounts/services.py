@@ -266,7 +266,8 @@ def accept_invitation(token: str, password: str, display_name: str, current_pass
     created = user is None
     old_password_kept = False
     if user is not None and current_password:
-        if _is_locked(user) or not passwords.verify_password(user.password_hash, current_password):
+        right = passwords.verify_password(user.password_hash, current_password)  # hashed even when locked
+        if _is_locked(user) or not right:
             _register_failure(user, "invitation_current_password")
             raise LoginFailed("login_failed")
         old_password_kept = True
