@@ -18,6 +18,7 @@ from outreach.extensions import db
 from outreach.help import crypto, keys
 from outreach.help.keystore import erasure_secrets
 from outreach.help.models import HelpReply, HelpRequest, HelpRequestKey
+from tests.conftest import TEST_DATABASE_URL
 from tests.help_fixtures import RECEIPT, build_world, help_app, submit, world  # noqa: F401  (fixtures)
 from tests.staff_fixtures import BACKENDS, PASSWORD, REDIS_URL, clock, staff_config  # noqa: F401
 
@@ -252,6 +253,30 @@ def test_form_errors_are_reported_gov_uk_style(help_app, world):
     assert 'href="#message"' in body
     with help_app.app_context():
         assert db.session.scalar(select(func.count(HelpRequest.id))) == 0
+
+
+def test_the_receipt_page_says_how_to_print_without_javascript(help_app, world):
+    body = help_app.test_client().post("/en/help/ask", data={
+        "language": "en", "contact_method": "receipt", "message": "hi"}).get_data(as_text=True)
+    hint = body.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert "To print this page, use your browser" in hint and "Ctrl+P" in hint
+    assert "<script>" not in body and "onclick" not in body  # no inline script: the CSP stays as it is
+
+
+def test_designations_never_repeat_among_an_organizations_open_requests(help_app, world, monkeypatch):
+    from outreach.help import words
+
+    monkeypatch.setattr(words, "ADJECTIVES", ("amber", "azure"))
+    monkeypatch.setattr(words, "NOUNS", ("acorn", "heron"))  # 4 two-word names only
+    for n in range(6):
+        client = help_app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"  # under the submission rate limit
+        submit(client, categories=["harm-reduction"], area="97205")  # all to organization A
+    with help_app.app_context():
+        names = list(db.session.scalars(select(HelpRequest.designation).where(HelpRequest.organization_id == world.org_a)))
+    assert len(names) == 6 and len(set(names)) == 6
+    assert sorted(n for n in names if n.count(" ") == 1) == ["amber acorn", "amber heron", "azure acorn", "azure heron"]
+    assert words.unique_designation({"amber acorn"}) != "amber acorn"
 
 
 # -- routing ------------------------------------------------------------------------------------------
@@ -663,6 +688,47 @@ def test_a_secret_of_a_submission_in_flight_is_not_purged(help_app, world, clock
     store.create("d" * 32, clock.now().date())  # committed a moment ago; its request is being written
     assert help_app.test_cli_runner().invoke(args=["outreach", "help", "purge"]).exit_code == 0
     assert "d" * 32 in stored_erasure_secrets(help_app)
+
+
+def test_a_key_store_that_is_not_this_sites_deletes_nothing(help_app, world, clock):
+    """A wrong OUTREACH_HELP_KEYSTORE_URL (an empty key store) must not make the purge delete everything."""
+    client = help_app.test_client()
+    submit(client)
+    submit(client)
+    store = help_app.extensions["outreach.help_keystore"]
+    store.destroy(list(stored_erasure_secrets(help_app)))
+    result = help_app.test_cli_runner().invoke(args=["outreach", "help", "purge"])
+    assert result.exit_code == 0 and "Deleted 0 " in result.output
+    with help_app.app_context():
+        assert db.session.scalar(select(func.count(HelpRequest.id))) == 2
+        db.session.remove()
+
+
+if TEST_DATABASE_URL.startswith("postgresql"):  # collected with OUTREACH_TEST_DATABASE_URL (`make test-postgres`)
+
+    def test_a_postgresql_key_store_is_vacuumed_after_the_purge(make_app, clock):
+        separator = "&" if "?" in TEST_DATABASE_URL else "?"
+        # The same test database under another URL: a separate database in production.
+        app = make_app(**staff_config(HELP_KEYSTORE_URL=f"{TEST_DATABASE_URL}{separator}application_name=keystore"))
+        store = app.extensions["outreach.help_keystore"]
+        try:
+            assert store.is_postgresql
+            store.destroy(list(stored_erasure_secrets(app)))  # left by earlier runs: the table outlives tests
+            world = build_world(app)
+            client = app.test_client()
+            receipts = [submit(client, message="expiring message")]
+            old_copy = copy_main_database(app)
+            assert readable_messages(old_copy, every_key_still_stored(app, world, receipts)) == {"expiring message"}
+            with store.engine.connect() as connection:
+                before = connection.exec_driver_sql("SELECT pg_relation_filenode('help_erasure_secret')").scalar()
+            clock.advance(days=91)
+            assert "Deleted 1 " in app.test_cli_runner().invoke(args=["outreach", "help", "purge"]).output
+            assert readable_messages(old_copy, every_key_still_stored(app, world, receipts)) == set()
+            with store.engine.connect() as connection:
+                after = connection.exec_driver_sql("SELECT pg_relation_filenode('help_erasure_secret')").scalar()
+            assert after != before  # VACUUM FULL rewrote the table: the destroyed secret left its files
+        finally:
+            store.dispose()
 
 
 def test_the_key_store_cannot_be_the_main_database():

@@ -1,6 +1,7 @@
 """Help requests when things break (issue 6, "Tests that prove the promise"):
 
-* rate limits hold across two server processes sharing Redis (only with OUTREACH_TEST_REDIS_URL:
+* rate limits hold across two server processes sharing Redis (only with OUTREACH_TEST_REDIS_URL, which
+  `make test-postgres` sets and `make test` does not:
   collected then, never skipped);
 * with Redis unreachable, the help form fails closed (503, a clear message, the crisis line) while
   the directory keeps working;
@@ -131,7 +132,7 @@ def _assert_every_request_complete(requests) -> None:
 
 # -- (a) rate limits across two processes sharing Redis -----------------------------------------------
 
-if REDIS_URL:  # collected only when Redis is there to test (CI's `make test-services`), never skipped
+if REDIS_URL:  # collected only when OUTREACH_TEST_REDIS_URL is set (`make test-postgres` sets it), never skipped
 
     def test_rate_limits_hold_across_two_processes_sharing_redis(partners, tmp_path):
         import redis

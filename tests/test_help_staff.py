@@ -65,6 +65,36 @@ def test_forward_moves_the_key_to_the_other_organization(help_app, world, clock)
     assert SECRET_MESSAGE in opened.get_data(as_text=True)
 
 
+def test_a_forward_keeps_names_unique_and_its_re_seal_dies_with_the_erasure_secret(help_app, world, clock):
+    from tests.test_help import copy_main_database, every_key_still_stored, readable_messages
+
+    resident = help_app.test_client()
+    forwarded_receipt = submit(resident, message=SECRET_MESSAGE, categories=["harm-reduction"])  # to A
+    resident_b = help_app.test_client()
+    resident_b.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    b_receipt = submit(resident_b, message="already at B", categories=["treatment"], area="")  # to B
+    with help_app.app_context():
+        to_forward = db.session.scalar(select(HelpRequest).where(HelpRequest.organization_id == world.org_a))
+        at_b = db.session.scalar(select(HelpRequest).where(HelpRequest.organization_id == world.org_b))
+        to_forward.designation = at_b.designation  # the same name as one of B's open requests
+        request_id, taken = to_forward.id, at_b.designation
+        db.session.commit()
+    member_a, member_b = help_app.test_client(), help_app.test_client()
+    sign_in(member_a, world.member_a, clock)
+    sign_in(member_b, world.member_b, clock)
+    assert member_a.post(f"/staff/help/requests/{request_id}/forward",
+                         data={"organization_id": world.org_b, "password": PASSWORD}).status_code == 302
+    with help_app.app_context():
+        assert db.session.get(HelpRequest, request_id).designation != taken
+    assert SECRET_MESSAGE in member_b.post(f"/staff/help/requests/{request_id}/read",
+                                           data={"password": PASSWORD}).get_data(as_text=True)
+    receipts = [forwarded_receipt, b_receipt]
+    old_copy = copy_main_database(help_app)  # holds B's re-seal of the forwarded request
+    assert SECRET_MESSAGE.split()[0] in " ".join(readable_messages(old_copy, every_key_still_stored(help_app, world, receipts)))
+    assert member_b.post(f"/staff/help/requests/{request_id}/delete", data={"confirm": "y"}).status_code == 302
+    assert readable_messages(old_copy, every_key_still_stored(help_app, world, receipts)) == {"already at B"}
+
+
 def test_delete_by_the_organization_removes_keys(help_app, world, clock):
     receipt = submit(help_app.test_client())
     request = only_request(help_app)

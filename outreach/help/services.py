@@ -405,8 +405,16 @@ def purge(on: date | None = None) -> int:
     # Rows without a secret (a deletion that crashed half-way). The main database is read first: any
     # request committed by then had its secret committed before it, so a missing secret means destroyed.
     stored = list(db.session.scalars(select(HelpRequest.id)))
-    _delete(sorted(set(stored) - store.existing(stored)))
-    db.session.commit()
+    with_secret = store.existing(stored)
+    if stored and not with_secret:
+        # Not one secret for any request: far likelier a key store that is not this site's (a wrong
+        # OUTREACH_HELP_KEYSTORE_URL, a machine with its own file) than a crash. Delete nothing.
+        current_app.logger.warning("Help purge: the key store holds no secret for any of %d stored requests; "
+                                   "check OUTREACH_HELP_KEYSTORE_URL. Requests without a secret were kept.",
+                                   len(stored))
+    else:
+        _delete(sorted(set(stored) - with_secret))
+        db.session.commit()
     # Secrets without a request (a submission that crashed before its commit). Only old ones: a
     # submission in flight has committed its secret but not yet its request.
     candidates = store.created_before(on - timedelta(days=1))
