@@ -19,13 +19,15 @@ from .models import Campaign, CampaignEvent
 from .services import event_end, event_start
 
 ATOM = "http://www.w3.org/2005/Atom"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-ET.register_namespace("", ATOM)
+# Elements are named as written, Atom being the default namespace declared on <feed> (xml: is predefined):
+# nothing goes through ET.register_namespace, whose process-wide table once made /sitemap.xml
+# (outreach/site/discovery.py) come out with ns0: prefixes after this module registered "" for Atom.
+XML_LANG = "xml:lang"
+XML_BASE = "xml:base"
 
 
 def _atom(tag: str) -> str:
-    return f"{{{ATOM}}}{tag}"
+    return tag
 
 
 def _stamp(value: datetime) -> str:
@@ -43,7 +45,8 @@ def _text(parent: ET.Element, tag: str, text, **attributes) -> ET.Element:
 def atom_feed(campaigns: Sequence[Campaign], locale: str, html_lang: str, now: datetime) -> bytes:
     """An Atom 1.0 document of ``campaigns`` with each text in ``locale`` where translated."""
     # xml:base: the links inside campaign text are relative to the site ("/en/categories/naloxone").
-    feed = ET.Element(_atom("feed"), {XML_LANG: html_lang, XML_BASE: url_for("root.pick_language", _external=True)})
+    feed = ET.Element(_atom("feed"), {"xmlns": ATOM, XML_LANG: html_lang,
+                                      XML_BASE: url_for("root.pick_language", _external=True)})
     self_url = url_for("campaigns.feed", lang_code=locale, _external=True)
     # Translators: the title of the news feed (Atom) of awareness campaigns.
     _text(feed, "title", _("Campaigns and events – Outreach"))

@@ -24,8 +24,9 @@ bp = Blueprint("discovery", __name__)
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
-ET.register_namespace("", SITEMAP)
-ET.register_namespace("xhtml", XHTML)
+# The sitemap's elements are written with their prefixes as search engines document them (the sitemap
+# namespace as the default, ``xhtml:`` for the alternates), declared on the root element: nothing goes
+# through ET.register_namespace, a process-wide table that other documents (the Atom feed) would change.
 SITE_PAGES = ("site.browsing_safely", "site.privacy", "site.about", "site.for_organizations")
 # Pages that are public but private in purpose (a help request, a receipt) or endless (search results):
 # robots are asked to stay out.
@@ -68,25 +69,23 @@ def public_pages() -> Iterator[tuple[str, dict]]:
 
 def sitemap_xml(pages: Iterator[tuple[str, dict]]) -> bytes:
     locales = listed_locales()  # the complete locales: those offered to residents and search engines
-    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP, "xmlns:xhtml": XHTML})
     for endpoint, values in pages:
         addresses = [(loc, url_for(endpoint, lang_code=loc.code, _external=True, **values)) for loc in locales]
         for _loc, address in addresses:
-            url = ET.SubElement(urlset, f"{{{SITEMAP}}}url")
-            ET.SubElement(url, f"{{{SITEMAP}}}loc").text = address
+            url = ET.SubElement(urlset, "url")
+            ET.SubElement(url, "loc").text = address
             for other, other_address in addresses:
-                ET.SubElement(url, f"{{{XHTML}}}link", {"rel": "alternate", "hreflang": other.html_lang,
-                                                        "href": other_address})
-            ET.SubElement(url, f"{{{XHTML}}}link", {"rel": "alternate", "hreflang": "x-default",
-                                                    "href": addresses[0][1]})
+                ET.SubElement(url, "xhtml:link", {"rel": "alternate", "hreflang": other.html_lang, "href": other_address})
+            ET.SubElement(url, "xhtml:link", {"rel": "alternate", "hreflang": "x-default", "href": addresses[0][1]})
     return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
 
 
 def sitemap_index_xml(files: int) -> bytes:
-    index = ET.Element(f"{{{SITEMAP}}}sitemapindex")
+    index = ET.Element("sitemapindex", {"xmlns": SITEMAP})
     for number in range(1, files + 1):
-        entry = ET.SubElement(index, f"{{{SITEMAP}}}sitemap")
-        ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = url_for("discovery.sitemap_part", number=number, _external=True)
+        entry = ET.SubElement(index, "sitemap")
+        ET.SubElement(entry, "loc").text = url_for("discovery.sitemap_part", number=number, _external=True)
     return ET.tostring(index, encoding="utf-8", xml_declaration=True)
 
 
