@@ -8,11 +8,11 @@ from typing import Generic, Sequence, TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from ..caching import LISTINGS, cached
 from ..domain import NotFound
 from ..extensions import db
+from .cards import ServiceCard, cards_by_ids
 from .models import Attribute, Language, Organization, Service
 from .taxonomy import Term, snapshot
 
@@ -104,12 +104,10 @@ def services_in_category(term: Term, page: int) -> Page[Service]:
         .where(Attribute.link_entity == "service", Attribute.taxonomy_term_id.in_(_term_ids(term)))
         .distinct()
     )
-    base = select(Service).where(Service.id.in_(matching), Service.status.in_(VISIBLE_STATUSES))
+    base = select(Service.id).where(Service.id.in_(matching), Service.status.in_(VISIBLE_STATUSES))
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    items = db.session.scalars(
-        base.options(*CARD_LOADING).order_by(Service.name).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(items, total, page, per_page)
+    ids = db.session.scalars(base.order_by(Service.name, Service.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(services_by_ids(ids), total, page, per_page)
 
 
 def get_service(service_id: str) -> Service:
@@ -130,27 +128,10 @@ def _looks_like_id(value: str) -> bool:
     return len(value) == 36 and all(ch in "0123456789abcdef-" for ch in value)
 
 
-# What a result card shows, loaded in a few set-based queries; everything else only if touched.
-CARD_LOADING = (
-    joinedload(Service.organization).selectinload(Organization.translations),
-    joinedload(Service.organization).selectinload(Organization.phones),
-    selectinload(Service.translations),
-    selectinload(Service.phones).lazyload("*"),
-    selectinload(Service.languages),
-    selectinload(Service.attributes),
-    selectinload(Service.schedules).lazyload("*"),
-    selectinload(Service.service_at_locations).lazyload("*"),
-    lazyload("*"),
-)
-
-
-def services_by_ids(ids: Sequence[str]) -> list[Service]:
-    """Hydrate search hits from the database, in the order the search engine ranked them."""
-    if not ids:
-        return []
-    statement = select(Service).where(Service.id.in_(ids)).options(*CARD_LOADING)
-    found = {s.id: s for s in db.session.scalars(statement)}
-    return [found[i] for i in ids if i in found and found[i].status in VISIBLE_STATUSES]
+def services_by_ids(ids: Sequence[str]) -> list[ServiceCard]:
+    """Result cards for search hits (or a page of a category), in the order given; listings that are
+    not visible are left out."""
+    return cards_by_ids(ids, VISIBLE_STATUSES)
 
 
 def is_stale(service: Service, today: date | None = None) -> bool:

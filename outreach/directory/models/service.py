@@ -128,10 +128,15 @@ class Phone(Translatable, db.Model):
 
     @property
     def tel_uri(self) -> str:
-        digits = "".join(ch for ch in self.number if ch.isdigit() or ch == "+")
-        if self.extension:
-            digits += ";ext=" + "".join(ch for ch in self.extension if ch.isdigit())
-        return ("sms:" if self.type == "text" else "tel:") + digits
+        return tel_uri(self.number, self.extension, self.type)
+
+
+def tel_uri(number: str, extension: str | None, phone_type: str) -> str:
+    """A ``tel:`` (or, for a text line, ``sms:``) link for a phone number and its extension."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    if extension:
+        digits += ";ext=" + "".join(ch for ch in extension if ch.isdigit())
+    return ("sms:" if phone_type == "text" else "tel:") + digits
 
 
 class Schedule(Translatable, db.Model):

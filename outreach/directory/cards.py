@@ -1,0 +1,165 @@
+"""Result cards: what a list of listings shows, read with plain set-based queries.
+
+A search or browse page shows twenty cards. Loading them as ORM objects (a service, its organization,
+translations, phones, languages, attributes, schedules, places: nine queries and a few hundred mapped
+objects) cost ~13 ms per page at 50,000 listings; the same rows read as tuples into the small classes
+below cost a fraction of that. A card answers what the card templates ask of a service — ``text()``,
+``organization``, ``phones``, ``schedules``, ``languages``, ``has_flag()``, ``is_remote_only``,
+``terms()`` — with the same results as the model (tests compare the two).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from sqlalchemy import and_, or_, select
+
+from ..extensions import db
+from ..i18n.models import TranslatedText
+from .hours import WeeklyRule
+from .models import Attribute, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
+from .models.base import LocalText
+from .models.service import tel_uri
+from .taxonomy import snapshot
+
+CARD_TEXT_FIELDS = ("name", "description")
+
+
+class _Texts:
+    """The ``text()`` of :class:`~.models.base.Translatable` over rows already read."""
+
+    id: str
+    source_locale: str
+    translated: dict[tuple[str, str], str]
+
+    def text(self, field: str, locale: str) -> LocalText:
+        source = getattr(self, field) or ""
+        if locale != self.source_locale:
+            value = self.translated.get((field, locale))
+            if value is not None:
+                return LocalText(value, locale, False)
+        return LocalText(source, self.source_locale, bool(source) and locale != self.source_locale)
+
+
+@dataclass(frozen=True)
+class CardPhone:
+    number: str
+    extension: str | None
+    type: str
+
+    @property
+    def tel_uri(self) -> str:
+        return tel_uri(self.number, self.extension, self.type)
+
+
+@dataclass(frozen=True)
+class CardLanguage:
+    code: str
+
+
+@dataclass(eq=False)
+class OrganizationCard(_Texts):
+    id: str
+    name: str
+    description: str
+    source_locale: str
+    translated: dict[tuple[str, str], str] = field(default_factory=dict)
+    phones: list[CardPhone] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ServiceCard(_Texts):
+    id: str
+    name: str
+    description: str
+    status: str
+    source_locale: str
+    organization: OrganizationCard
+    translated: dict[tuple[str, str], str] = field(default_factory=dict)
+    phones: list[CardPhone] = field(default_factory=list)
+    languages: list[CardLanguage] = field(default_factory=list)
+    schedules: list[WeeklyRule] = field(default_factory=list)
+    term_ids: list[str] = field(default_factory=list)
+    has_place: bool = False
+
+    def _linked_terms(self):
+        by_id = snapshot().by_id
+        return [term for term_id in self.term_ids if (term := by_id.get(term_id)) is not None]
+
+    def has_flag(self, code: str) -> bool:
+        return any(term.code == code for term in self._linked_terms())
+
+    def terms(self, taxonomy_name: str) -> list:
+        return [term for term in self._linked_terms() if term.taxonomy.name == taxonomy_name]
+
+    @property
+    def is_remote_only(self) -> bool:
+        return self.has_flag("remote-only") or not self.has_place
+
+
+def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCard]:
+    """Cards for the services ``ids`` whose status is one of ``statuses``, in the order of ``ids``."""
+    if not ids:
+        return []
+    wanted = list(dict.fromkeys(ids))
+    cards: dict[str, ServiceCard] = {}
+    organizations: dict[str, OrganizationCard] = {}
+    rows = db.session.execute(
+        select(Service.id, Service.organization_id, Service.name, Service.description, Service.status,
+               Service.source_locale).where(Service.id.in_(wanted), Service.status.in_(statuses))
+    ).all()
+    owner = {service_id: organization_id for service_id, organization_id, *_ in rows}
+    for org_id, name, description, source_locale in db.session.execute(
+        select(Organization.id, Organization.name, Organization.description, Organization.source_locale)
+        .where(Organization.id.in_(set(owner.values())))
+    ):
+        organizations[org_id] = OrganizationCard(org_id, name, description or "", source_locale)
+    for service_id, org_id, name, description, status, source_locale in rows:
+        if org_id in organizations:
+            cards[service_id] = ServiceCard(service_id, name, description or "", status, source_locale, organizations[org_id])
+    if not cards:
+        return []
+    service_ids, org_ids = list(cards), list(organizations)
+
+    for entity, link_id, text_field, locale, value in db.session.execute(
+        select(TranslatedText.link_entity, TranslatedText.link_id, TranslatedText.field, TranslatedText.locale,
+               TranslatedText.value).where(
+            or_(and_(TranslatedText.link_entity == "service", TranslatedText.link_id.in_(service_ids)),
+                and_(TranslatedText.link_entity == "organization", TranslatedText.link_id.in_(org_ids))),
+            TranslatedText.field.in_(CARD_TEXT_FIELDS), TranslatedText.is_stale.is_(False))
+    ):
+        record = cards.get(link_id) if entity == "service" else organizations.get(link_id)
+        if record is not None:
+            record.translated.setdefault((text_field, locale), value)
+
+    for service_id, org_id, number, extension, phone_type in db.session.execute(
+        select(Phone.service_id, Phone.organization_id, Phone.number, Phone.extension, Phone.type)
+        .where(or_(Phone.service_id.in_(service_ids), Phone.organization_id.in_(org_ids)))
+    ):
+        phone = CardPhone(number, extension, phone_type)
+        if service_id in cards:
+            cards[service_id].phones.append(phone)
+        if org_id in organizations:
+            organizations[org_id].phones.append(phone)
+
+    for service_id, code in db.session.execute(select(Language.service_id, Language.code).where(Language.service_id.in_(service_ids))):
+        cards[service_id].languages.append(CardLanguage(code))
+
+    for link_id, term_id in db.session.execute(
+        select(Attribute.link_id, Attribute.taxonomy_term_id)
+        .where(Attribute.link_entity == "service", Attribute.link_id.in_(service_ids))
+    ):
+        if term_id:
+            cards[link_id].term_ids.append(term_id)
+
+    for service_id, *rule in db.session.execute(
+        select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at, Schedule.timezone_name,
+               Schedule.valid_from, Schedule.valid_to).where(Schedule.service_id.in_(service_ids))
+    ):
+        cards[service_id].schedules.append(WeeklyRule(*rule))
+
+    for service_id in db.session.scalars(
+        select(ServiceAtLocation.service_id).where(ServiceAtLocation.service_id.in_(service_ids)).distinct()
+    ):
+        cards[service_id].has_place = True
+    return [cards[i] for i in wanted if i in cards]
