@@ -43,6 +43,7 @@ WORDS = {
     "ar": "نالوكسون مجموعة دعم تعافي علاج استشارة أسرة شباب سكن توظيف أقران أزمة حقن عيادة خارجية سكني "
           "إزالة السموم كنيسة مدرسة وقاية مجاني برنامج مساعدة تعليم جرعة زائدة تدريب".split(),
 }
+TEXT_LOCALE = {"zh": "zh_Hans"}  # listing text is stored under the site's locale code; "zh" stays the language spoken
 PORTLAND_ZIPS = ["97201", "97202", "97203", "97205", "97206", "97209", "97211", "97212", "97214", "97216",
                  "97217", "97220", "97230", "97233", "97236", "97266", "97030", "97005"]
 
@@ -100,7 +101,7 @@ def load_into_app(app, corpus: list[dict]) -> None:
             langs.append({"id": str(uuid.uuid4()), "service_id": sid, "code": "en"})
             langs.append({"id": str(uuid.uuid4()), "service_id": sid, "code": row["locale_x"]})
             for field, key in (("name", "name_x"), ("description", "desc_x")):
-                texts.append({"link_entity": "service", "link_id": sid, "field": field, "locale": row["locale_x"],
+                texts.append({"link_entity": "service", "link_id": sid, "field": field, "locale": TEXT_LOCALE.get(row["locale_x"], row["locale_x"]),
                               "value": row[key], "is_stale": False, "updated_at": None})
             for term_id in rng.sample(terms, 2):
                 attrs.append({"id": str(uuid.uuid4()), "link_id": sid, "link_entity": "service", "taxonomy_term_id": term_id})

@@ -21,7 +21,7 @@ from whoosh.analysis import (
 from whoosh.support.charset import accent_map
 
 # Languages the directory may hold text in (UI locales and listing languages alike).
-CONTENT_LOCALES = ("en", "es", "fr", "ru", "vi", "zh", "zh_Hant", "ko", "tl", "ht", "ar", "fa")
+CONTENT_LOCALES = ("en", "es", "fr", "ru", "vi", "zh_Hans", "zh_Hant", "ko", "tl", "ht", "ar", "fa")
 # Whoosh stemmers (Snowball) by our locale code.
 STEMMERS = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
 

@@ -6,7 +6,7 @@ import json
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 # Filter fields a query may restrict on, and the age groups (inclusive ranges in years).
 FACET_FIELDS = ("category", "attribute", "language")
@@ -24,12 +24,23 @@ class SearchDocument:
     languages: tuple[str, ...] = ()
     minimum_age: int | None = None
     maximum_age: int | None = None
+    geo: tuple[str, ...] = ()  # the grid cells of its places, or "none" / "wide" (see .geocells)
 
     @property
     def version(self) -> str:
         """A digest of everything indexed, so `check` can spot stale documents."""
         payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha1(payload).hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class GeoFilter:
+    """Services with a ``geo`` term in ``inner``, and those with one in ``edge`` for which ``keep``
+    says yes (it measures them: edge cells straddle the circle's rim)."""
+
+    inner: tuple[str, ...]
+    edge: tuple[str, ...] = ()
+    keep: Callable[[str], bool] = field(default=lambda service_id: True)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,8 @@ class SearchQuery:
     # Each entry is (field, values): a document must match one of the values of every entry.
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     restrict_to: frozenset[str] | None = None  # only these service ids (e.g. open now)
+    near: GeoFilter | None = None  # only services in these cells (engines that index ``geo``)
+    apart: frozenset[str] = frozenset()  # with ``near``: these hits are counted but listed apart
     page: int = 1
     per_page: int = 20
     all_hits: bool = False  # every hit id in rank order (for sorting by distance)
@@ -52,6 +65,7 @@ class SearchHits:
     suggestion: str | None = None  # "did you mean" from the index's own words
     is_fuzzy: bool = False  # results came from the typo-tolerant fallback
     terms: frozenset[str] = frozenset()  # folded words that matched, for highlighting
+    apart: list[str] = field(default_factory=list)  # hits among ``SearchQuery.apart``, in rank order
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class SearchBackend(Protocol):
     """index / remove / search / reindex / check, plus the lock and folder the outbox sync uses."""
 
     state_dir: Path  # where this machine's outbox position is kept (beside the index)
+    indexes_places: bool  # answers SearchQuery.near (documents' ``geo`` cells); else restrict_to is used
 
     def exists(self) -> bool: ...
 

@@ -22,6 +22,8 @@ from ..directory.models import (
 from ..extensions import db
 from ..i18n.models import TranslatedText
 from .backend import SearchDocument
+from .geocells import NO_PLACE, WIDE_AREA, cell_terms
+from .places import service_points, wide_area_services
 
 SEARCHABLE_STATUSES = ("active", "temporarily closed")
 BATCH = 2000
@@ -85,6 +87,8 @@ def _batch(rows: list, terms: _Terms) -> Iterator[SearchDocument]:
         languages[service_id].add(code)
     placed = set(db.session.scalars(
         select(ServiceAtLocation.service_id).where(ServiceAtLocation.service_id.in_(service_ids))))
+    points = service_points(service_ids)
+    wide = wide_area_services(service_ids)
 
     for row in rows:
         org = orgs[row.organization_id]
@@ -105,6 +109,9 @@ def _batch(rows: list, terms: _Terms) -> Iterator[SearchDocument]:
         codes = {terms.code[t] for t in categories} | {terms.code[terms.parent[t]] for t in categories if terms.parent[t]}
         if row.id not in placed:
             flags.add("remote-only")
+        geo = cell_terms(points[row.id]) if row.id in points else [NO_PLACE]
+        if row.id in wide:
+            geo.append(WIDE_AREA)
         yield SearchDocument(
             service_id=row.id,
             texts=texts,
@@ -113,6 +120,7 @@ def _batch(rows: list, terms: _Terms) -> Iterator[SearchDocument]:
             languages=tuple(sorted(languages.get(row.id, ()))),
             minimum_age=row.minimum_age,
             maximum_age=row.maximum_age,
+            geo=tuple(geo),
         )
 
 

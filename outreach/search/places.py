@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..directory.models import Address, Location
+from ..directory.models import Address, Location, ServiceArea, ServiceAtLocation
 from ..extensions import db
 from ..geo.services import Point, locate_zip
+
+WIDE_AREAS = ("state", "nationwide")
 
 NEAR_IN_TEXT = re.compile(r"(?:^|\s)(?:near|cerca de)\s+\S", re.IGNORECASE)  # unlike "in"/"en", always a place
 PLACE_IN_TEXT = re.compile(r"(?:^|\s)(?:near|in|cerca de|en)\s+(\d{5}|[^\d\s][\w .'-]*)$|(?:^|\s)(\d{5})$", re.IGNORECASE)
@@ -54,3 +56,36 @@ def resolve_place(text: str) -> Place:
         raise PlaceNotFound(text, False)
     city = db.session.scalar(select(Address.city).where(func.lower(Address.city) == text.lower()).limit(1))
     return Place(city or text, Point(rows[0], rows[1]))
+
+
+def service_points(service_ids: list[str] | None = None) -> dict[str, list[Point]]:
+    """{service id: the points it is measured from} (every service's when ``service_ids`` is None).
+
+    A confidential address is never measured from: its ZIP's centre stands in for it (or, without
+    one, the address rounded to a tenth of a degree, about 7 miles).
+    """
+    statement = (
+        select(ServiceAtLocation.service_id, Location.latitude, Location.longitude,
+               Location.is_address_confidential, Address.postal_code)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .outerjoin(Address, Address.location_id == Location.id)
+    )
+    if service_ids is not None:
+        statement = statement.where(ServiceAtLocation.service_id.in_(service_ids))
+    points: dict[str, list[Point]] = {}
+    for service_id, lat, lon, confidential, postal_code in db.session.execute(statement):
+        if lat is None or lon is None:
+            continue
+        point = Point(lat, lon)
+        if confidential:
+            point = (locate_zip(postal_code) if postal_code else None) or Point(round(lat, 1), round(lon, 1))
+        points.setdefault(service_id, []).append(point)
+    return points
+
+
+def wide_area_services(service_ids: list[str] | None = None) -> set[str]:
+    """Services serving the whole state or the nation."""
+    statement = select(ServiceArea.service_id).where(ServiceArea.extent_type.in_(WIDE_AREAS))
+    if service_ids is not None:
+        statement = statement.where(ServiceArea.service_id.in_(service_ids))
+    return set(db.session.scalars(statement))

@@ -6,8 +6,9 @@ import math
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from time import monotonic
 
@@ -16,20 +17,14 @@ from sqlalchemy import or_, select
 
 from ..caching import LISTINGS, data_versions
 from ..directory import hours
-from ..directory.models import (
-    Address,
-    Location,
-    Schedule,
-    Service,
-    ServiceArea,
-    ServiceAtLocation,
-)
+from ..directory.models import Schedule, Service
 from ..directory.services import Page, now, services_by_ids
 from ..extensions import db
-from ..geo.services import EARTH_RADIUS_MILES, Point, locate_zip
+from ..geo.services import EARTH_RADIUS_MILES, Point, distance_miles
 from ..i18n.models import TranslatedText
 from . import backend, synonym_store
-from .backend import AGE_GROUPS, SearchHits, SearchQuery
+from .backend import AGE_GROUPS, GeoFilter, SearchHits, SearchQuery
+from .geocells import NO_PLACE, WIDE_AREA, covering
 from .documents import SEARCHABLE_STATUSES
 
 # check_index … town_names are re-exported: the CLI and tests reach them through this module.
@@ -42,16 +37,18 @@ from .places import (  # noqa: F401
     Place,
     PlaceNotFound,
     resolve_place,
+    service_points,
     split_place,
     town_names,
+    wide_area_services,
 )
 
 MAX_QUERY_LENGTH = 200
 RADIUS_CHOICES = (2, 5, 10, 25, 50)
+REMOTE_SHOWN = 10  # by phone, online or state-wide: listed apart under the services near a place
 DEFAULT_RADIUS = 10
 COST_CODES = ("free", "sliding-scale", "accepts-insurance")
 FLAG_CODES = ("walk-in", "no-id-required", "remote-only")
-WIDE_AREAS = ("state", "nationwide")
 
 
 class _Snapshot:
@@ -73,6 +70,8 @@ class _Snapshot:
         # (latitude, longitude, radius) -> {service id: miles}: residents ask about few distinct places.
         self.nearby: dict[tuple[float, float, int], dict[str, float]] = {}
         self.flat: tuple[list, list, list, list] | None = None  # every place: owner, unit vector x, y, z
+        self._vectors: dict[str, list[tuple[float, float, float]]] | None = None
+        self.rims: dict[tuple[float, float, int], dict[str, bool]] = {}  # circle -> {service id: within?}
 
     def reset(self, version: tuple) -> None:
         self._points = self._wide = self._schedules = None
@@ -80,6 +79,8 @@ class _Snapshot:
         self.open_minute = -1
         self.nearby = {}
         self.flat = None
+        self._vectors = None
+        self.rims = {}
         self.version = version
 
     @property
@@ -87,22 +88,7 @@ class _Snapshot:
         """{service id: the points it is measured from}."""
         with self.lock:
             if self._points is None:
-                points: dict[str, list[Point]] = {}
-                rows = db.session.execute(
-                    select(ServiceAtLocation.service_id, Location.latitude, Location.longitude,
-                           Location.is_address_confidential, Address.postal_code)
-                    .join(Location, Location.id == ServiceAtLocation.location_id)
-                    .outerjoin(Address, Address.location_id == Location.id)
-                )
-                for service_id, lat, lon, confidential, postal_code in rows:
-                    if lat is None or lon is None:
-                        continue
-                    point = Point(lat, lon)
-                    if confidential:
-                        # Never measure from a confidential address: use its ZIP's centre instead.
-                        point = (locate_zip(postal_code) if postal_code else None) or Point(round(lat, 1), round(lon, 1))
-                    points.setdefault(service_id, []).append(point)
-                self._points = points
+                self._points = service_points()
             return self._points
 
     @property
@@ -110,7 +96,7 @@ class _Snapshot:
         """Services serving the whole state or the nation."""
         with self.lock:
             if self._wide is None:
-                self._wide = set(db.session.scalars(select(ServiceArea.service_id).where(ServiceArea.extent_type.in_(WIDE_AREAS))))
+                self._wide = wide_area_services()
             return self._wide
 
     @property
@@ -138,6 +124,44 @@ class _Snapshot:
             self.nearby[key] = found
         return found
 
+    def within_test(self, point: Point, radius: int) -> Callable[[str], bool]:
+        """``test(service_id)``: is any of the service's places within ``radius`` of ``point``? The
+        same measure as :meth:`_measure`, for one service at a time, each answer kept per circle
+        (a search near a place measures only the services along the circle's rim)."""
+        key = (round(point.latitude, 5), round(point.longitude, 5), radius)
+        with self.lock:
+            answers = self.rims.get(key)
+            if answers is None:
+                if len(self.rims) >= 512:
+                    self.rims.clear()
+                answers = self.rims[key] = {}
+            vectors = self.vectors
+        x0, y0, z0 = _unit_vector(point)
+        limit = _chord_limit(radius)
+        diameter, asin, sqrt = 2 * EARTH_RADIUS_MILES, math.asin, math.sqrt
+
+        def test(service_id: str) -> bool:
+            answer = answers.get(service_id)
+            if answer is None:
+                answer = False
+                for x, y, z in vectors.get(service_id, ()):
+                    squared = (x - x0) ** 2 + (y - y0) ** 2 + (z - z0) ** 2
+                    if squared <= limit and diameter * asin(min(1.0, sqrt(squared) / 2)) <= radius:
+                        answer = True
+                        break
+                answers[service_id] = answer
+            return answer
+
+        return test
+
+    @property
+    def vectors(self) -> dict[str, list[tuple[float, float, float]]]:
+        """{service id: its places as unit vectors}."""
+        with self.lock:
+            if self._vectors is None:
+                self._vectors = {service_id: [_unit_vector(p) for p in points] for service_id, points in self.points.items()}
+            return self._vectors
+
     def _measure(self, point: Point, radius: int) -> dict[str, float]:
         """{service id: miles to its nearest place} for the services within ``radius`` of ``point``.
 
@@ -149,19 +173,16 @@ class _Snapshot:
         """
         if self.flat is None:
             owners, xs, ys, zs = [], [], [], []
-            for service_id, points in self.points.items():
-                for p in points:
-                    lat, lon = math.radians(p.latitude), math.radians(p.longitude)
+            for service_id, vectors in self.vectors.items():
+                for x, y, z in vectors:
                     owners.append(service_id)
-                    xs.append(math.cos(lat) * math.cos(lon))
-                    ys.append(math.cos(lat) * math.sin(lon))
-                    zs.append(math.sin(lat))
+                    xs.append(x)
+                    ys.append(y)
+                    zs.append(z)
             self.flat = (owners, xs, ys, zs)
         owners, xs, ys, zs = self.flat
-        lat0, lon0 = math.radians(point.latitude), math.radians(point.longitude)
-        x0, y0, z0 = math.cos(lat0) * math.cos(lon0), math.cos(lat0) * math.sin(lon0), math.sin(lat0)
-        chord = 2 * math.sin(min(math.pi, radius / EARTH_RADIUS_MILES) / 2)  # straight line through the sphere
-        limit = chord * chord * (1 + 1e-9)
+        x0, y0, z0 = _unit_vector(point)
+        limit = _chord_limit(radius)
         asin, sqrt, inf, diameter = math.asin, math.sqrt, math.inf, 2 * EARTH_RADIUS_MILES
         found: dict[str, float] = {}
         for owner, x, y, z in zip(owners, xs, ys, zs):
@@ -173,6 +194,18 @@ class _Snapshot:
                 if miles <= radius and miles < found.get(owner, inf):
                     found[owner] = miles
         return found
+
+
+def _unit_vector(point: Point) -> tuple[float, float, float]:
+    lat, lon = math.radians(point.latitude), math.radians(point.longitude)
+    return math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+
+
+def _chord_limit(radius: float) -> float:
+    """The squared straight line through the sphere that a great-circle ``radius`` spans (with a hair
+    of tolerance: the exact figure decides)."""
+    chord = 2 * math.sin(min(math.pi, radius / EARTH_RADIUS_MILES) / 2)
+    return chord * chord * (1 + 1e-9)
 
 
 _snapshots: dict[int, _Snapshot] = {}
@@ -304,6 +337,15 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
     outcome.notice = freshen()
     if outcome.notice:
         return _database_fallback(outcome, text, locale, per_page)
+    engine = backend()
+    synonyms = synonym_store().combined((locale, "en"))
+    if outcome.place and text and form.sort != "distance" and not form.open_now and engine.indexes_places:
+        cover = _covering(outcome.place.point, form.radius)
+        if cover is not None:
+            _search_near_in_engine(outcome, form, text, locale, cover, engine, synonyms)
+            if form.page == 1:
+                _count_search(form, outcome)
+            return outcome
     restrict: set[str] | None = set(open_now_ids()) if form.open_now else None
     local: set[str] = set()
     if outcome.place:
@@ -317,7 +359,7 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
         restrict_to=frozenset(restrict) if restrict is not None else None,
         page=form.page, per_page=per_page, all_hits=bool(outcome.place) or not text,
     )
-    hits: SearchHits = backend().search(query, synonyms=synonym_store().combined((locale, "en")))
+    hits: SearchHits = engine.search(query, synonyms=synonyms)
     outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
     if query.all_hits:
         ranked = hits.service_ids
@@ -328,19 +370,60 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
                 (nearby if service_id in local else remote).append(service_id)
             if form.sort == "distance" or not text:
                 nearby.sort(key=lambda i: outcome.distances[i])
-            remote, ranked = remote[:10], nearby
+            remote, ranked = remote[:REMOTE_SHOWN], nearby
         elif not text:
             ranked = _by_name(ranked)
         start = (form.page - 1) * per_page
         shown = ranked[start : start + per_page]
-        loaded = {service.id: service for service in services_by_ids(shown + remote)}  # one hydration for both lists
-        outcome.remote = [loaded[i] for i in remote if i in loaded]
-        outcome.results = Page([loaded[i] for i in shown if i in loaded], len(ranked), form.page, per_page)
+        _show(outcome, shown, remote, len(ranked), per_page)
     else:
         outcome.results = Page(services_by_ids(hits.service_ids), hits.total, form.page, per_page)
     if form.page == 1:
         _count_search(form, outcome)
     return outcome
+
+
+def _show(outcome: SearchOutcome, shown: list[str], remote: list[str], total: int, per_page: int) -> None:
+    loaded = {service.id: service for service in services_by_ids(shown + remote)}  # one hydration for both lists
+    outcome.remote = [loaded[i] for i in remote if i in loaded]
+    outcome.results = Page([loaded[i] for i in shown if i in loaded], total, outcome.form.page, per_page)
+
+
+@lru_cache(maxsize=1024)
+def _covering(point: Point, radius: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    cover = covering(point, radius)
+    return (tuple(cover[0]), tuple(cover[1])) if cover is not None else None
+
+
+def _search_near_in_engine(outcome: SearchOutcome, form: SearchForm, text: str, locale: str,
+                           cover: tuple[tuple[str, ...], tuple[str, ...]], engine, synonyms) -> None:
+    """Words near a place, ranked by relevance, with the place a filter inside the engine.
+
+    The same answer as restricting the search to the services measured within the radius (plus
+    those by phone, online or state-wide, counted and listed apart), without measuring every place:
+    only services in the cells along the circle's rim are measured, and distances are worked out
+    for the cards shown.
+    """
+    snapshot = _snapshot()
+    points, radius, origin = snapshot.points, form.radius, outcome.place.point
+
+    def miles(service_id: str) -> float | None:
+        found = [distance_miles(origin, point) for point in points.get(service_id, ())]
+        return min(found) if found else None
+
+    within = snapshot.within_test(origin, radius)
+    inner, edge = cover
+    apart = frozenset(_remote_ids(snapshot) | {i for i in snapshot.wide if not within(i)})
+    per_page = current_app.config["PAGE_SIZE"]
+    query = SearchQuery(
+        text=text, locale=locale, filters=_filters(form), page=form.page, per_page=per_page,
+        near=GeoFilter(inner + (NO_PLACE, WIDE_AREA), edge, within), apart=apart,
+    )
+    hits: SearchHits = engine.search(query, synonyms=synonyms)
+    outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
+    shown, remote = hits.service_ids, hits.apart[:REMOTE_SHOWN]
+    outcome.distances = {i: distance for i in shown if (distance := miles(i)) is not None}
+    _show(outcome, shown, remote, hits.total, per_page)
 
 
 def _remote_ids(snapshot: _Snapshot) -> set[str]:

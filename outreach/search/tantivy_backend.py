@@ -67,6 +67,7 @@ TOKENIZER = "outreach-lines"  # our analyzers' tokens, one per line
 SEPARATOR = "\n"
 FACET_SIZE = 65_000
 PREFIX_LIMIT = 64  # words a prefix expands to at most
+SLACK = 64  # hits fetched with a count beyond the page (near a place, some are dropped)
 # Bump when analysis or fields change in a way the schema does not show: an older index is rebuilt.
 INDEX_FORMAT = "outreach-tantivy-1"
 FORMAT_FILE = "index-format"
@@ -81,7 +82,7 @@ TEXT_OPTION = "freq"  # no positions: queries never use phrases
 def _schema_fields() -> list[tuple[str, str]]:
     fields = [("service_id", "id"), ("version", "stored"), ("category", "keyword"), ("attribute", "keyword"),
               ("language", "keyword"), ("age_group", "keyword"), ("min_age", "int"), ("max_age", "int"),
-              ("plain", "text")]
+              ("geo", "term"), ("plain", "text")]
     fields += [(field_name(field, locale), "text") for locale in CONTENT_LOCALES for field in TEXT_FIELDS]
     return fields
 
@@ -99,6 +100,8 @@ def build_schema() -> tantivy.Schema:
             builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
         elif kind == "stored":
             builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+        elif kind == "term":
+            builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
         elif kind == "keyword":
             builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
         elif kind == "int":
@@ -177,6 +180,8 @@ def _bit_set(ordinals: Iterable[int], size: int) -> int:
 
 
 class TantivyBackend:
+    indexes_places = True  # ``geo`` cell terms: SearchQuery.near is answered inside the engine
+
     def __init__(self, index_dir: str):
         self.index_dir = Path(index_dir)
         self.state_dir = self.index_dir
@@ -299,6 +304,7 @@ class TantivyBackend:
             "age_group": age_groups(minimum, maximum),
             "min_age": minimum,
             "max_age": maximum,
+            "geo": list(document.geo),
         }
         for name, (locale, text) in text_fields(document).items():
             analyzer = plain_analyzer() if locale == "plain" else analyzer_for(locale)
@@ -436,6 +442,9 @@ class TantivyBackend:
                 parts.append(TQ.term_set_query(self.schema, field, list(values)))
             else:
                 parts.append(TQ.empty_query())
+        if query.near is not None:
+            cells = [*query.near.inner, *query.near.edge]
+            parts.append(TQ.term_set_query(self.schema, "geo", cells) if cells else TQ.empty_query())
         if not parts:
             return None
         combined = parts[0] if len(parts) == 1 else TQ.boolean_query([(Occur.Must, p) for p in parts])
@@ -457,16 +466,36 @@ class TantivyBackend:
         allowed = query.restrict_to
         if allowed is not None and allowed.isdisjoint(self._cache(searcher)["all"]):
             return SearchHits([], 0, self._no_facets())
-        if restriction is not None and searcher.search(restriction, limit=1, count=True).count == 0:
-            return SearchHits([], 0, self._no_facets())
+
+        def nothing_passes() -> bool:
+            """No document passes the filters (asked only once a search found nothing)."""
+            return restriction is not None and searcher.search(restriction, limit=1, count=True).count == 0
+
+        # The first hits of each query come with its count: the page is usually among them.
+        window = 0 if query.all_hits else max(1, query.page) * max(1, query.per_page) + SLACK
+        first_hits: dict[_Node, list] = {}
         allowed_hits: dict[_Node, list[int]] = {}  # the count and then the page ask for the same
+        outside: dict[_Node, dict[int, None]] = {}  # ordinals of hits in edge cells but beyond the radius
+
+        def outside_of(node: _Node) -> dict[int, None]:
+            if node not in outside:
+                outside[node] = self._outside(searcher, self._with(self._build(node), restriction), query.near)
+            return outside[node]
 
         def count_of(node: _Node) -> int:
             final = self._with(self._build(node), restriction)
             if allowed is None:
-                return searcher.search(final, limit=1, count=True).count
+                result = searcher.search(final, limit=max(1, window), count=True)
+                if window:
+                    first_hits[node] = result.hits
+                count = result.count
+                return count - len(outside_of(node)) if query.near is not None else count
             if node not in allowed_hits:
-                allowed_hits[node] = self._allowed_hits(searcher, final, allowed)
+                hits = self._allowed_hits(searcher, final, allowed)
+                if query.near is not None:
+                    beyond = outside_of(node)
+                    hits = [ordinal for ordinal in hits if ordinal not in beyond]
+                allowed_hits[node] = hits
             return len(allowed_hits[node])
 
         words = complete_last_word(
@@ -481,12 +510,16 @@ class TantivyBackend:
                 return SearchHits([], 0, self._no_facets())
             node = EVERY
             count = count_of(node)
+            if count == 0 and nothing_passes():
+                return SearchHits([], 0, self._no_facets())
         else:
             concepts = [self._concept(phrase, alternatives, query.locale, is_last=(i == len(words) - 1))
                         for i, (phrase, alternatives) in enumerate(synonyms.expand(words))]
             concepts = [c for c in concepts if c is not None]
             node = _and(concepts) if concepts else EVERY
             count = count_of(node)
+            if count == 0 and nothing_passes():
+                return SearchHits([], 0, self._no_facets())
             if count < FEW_RESULTS and len(concepts) > 1:
                 loose = _or(concepts)
                 loose_count = count_of(loose)
@@ -519,11 +552,64 @@ class TantivyBackend:
         else:
             offset, limit = (max(1, query.page) - 1) * query.per_page, max(1, query.per_page)
         ranked = []
+        facets = self._facets(searcher, final)
+        skipped: dict[int, None] = {}
+        apart: list[str] = []
+        if query.near is not None:
+            # Hits in the rim's cells but beyond the radius rank among the others: ask for that many
+            # more and drop them; their share comes out of the counts. Services listed apart (by phone
+            # or online) stay in the counts, as in a search restricted to a set of ids.
+            skipped = dict(outside_of(node))
+            if query.apart:
+                for ordinal, service_id in self._apart_hits(searcher, final, query.apart):
+                    skipped[ordinal] = None
+                    apart.append(service_id)
+                count -= len(apart)
+            for name, counts in (self._counted_facets(searcher, list(beyond)) if (beyond := outside_of(node)) else {}).items():
+                for value, less in counts.items():
+                    if facets.get(name, {}).get(value):
+                        facets[name][value] -= less
+                        if facets[name][value] <= 0:
+                            del facets[name][value]
         if offset < count:
-            hits = searcher.search(final, limit=limit, offset=offset, count=False).hits
-            ids = self._cache(searcher)["ids"]
-            ranked = [ids[(address.segment_ord, address.doc)] for _score, address in hits]
-        return SearchHits(ranked, count, self._facets(searcher, final), suggestion, is_fuzzy, matched_terms)
+            cache = self._cache(searcher)
+            ids = cache["ids"]
+            wanted = offset + limit + len(skipped)
+            hits = first_hits.get(node)
+            if hits is None or (len(hits) < wanted and len(hits) == window):
+                hits = searcher.search(final, limit=wanted, count=False).hits
+            if skipped:
+                base = cache["base"]
+                kept = [address for _score, address in hits if base[address.segment_ord] + address.doc not in skipped]
+            else:
+                kept = [address for _score, address in hits]
+            ranked = [ids[(address.segment_ord, address.doc)] for address in kept[offset : offset + limit]]
+        return SearchHits(ranked, count, facets, suggestion, is_fuzzy, matched_terms, apart)
+
+    def _apart_hits(self, searcher, final: TQ, service_ids: frozenset[str]) -> list[tuple[int, str]]:
+        """(ordinal, service id) of the hits of ``final`` among ``service_ids``, in rank order."""
+        cache = self._cache(searcher)
+        base, ids = cache["base"], cache["ids"]
+        among = TQ.boolean_query([(Occur.Must, final),
+                                  (Occur.Must, TQ.term_set_query(self.schema, "service_id", sorted(service_ids)))])
+        hits = searcher.search(among, limit=max(1, len(service_ids)), count=False).hits
+        return [(base[address.segment_ord] + address.doc, ids[(address.segment_ord, address.doc)]) for _score, address in hits]
+
+    def _outside(self, searcher, final: TQ, near) -> dict[int, None]:
+        """Ordinals of the hits of ``final`` that have a place only in the rim's cells and that
+        ``near.keep`` turns down (beyond the radius): the rim is measured, the inside never is."""
+        if not near.edge or not searcher.num_docs:
+            return {}
+        rim = TQ.boolean_query([
+            (Occur.Must, final),
+            (Occur.Must, TQ.term_set_query(self.schema, "geo", list(near.edge))),
+            *([(Occur.MustNot, TQ.term_set_query(self.schema, "geo", list(near.inner)))] if near.inner else []),
+        ])
+        cache = self._cache(searcher)
+        base, by_ordinal, keep = cache["base"], cache["by_ordinal"], near.keep
+        ordinals = (base[address.segment_ord] + address.doc
+                    for _score, address in searcher.search(rim, limit=searcher.num_docs, count=False).hits)
+        return {ordinal: None for ordinal in ordinals if not keep(by_ordinal[ordinal])}
 
     @staticmethod
     def _with(parsed: TQ, restriction: TQ | None) -> TQ:

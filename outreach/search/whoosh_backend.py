@@ -54,7 +54,7 @@ from .fields import (
 from .synonyms import SynonymTable
 
 # Bump when analysis changes in a way the schema does not show: an older index is then rebuilt.
-INDEX_FORMAT = "outreach-whoosh-4"
+INDEX_FORMAT = "outreach-whoosh-5"
 FORMAT_FILE = "index-format"
 
 
@@ -104,6 +104,8 @@ class _Ranked:
 
 
 class WhooshBackend:
+    indexes_places = False  # near a place: the caller restricts to the services it measured
+
     def __init__(self, index_dir: str):
         self.index_dir = Path(index_dir)
         self.state_dir = self.index_dir
