@@ -328,9 +328,21 @@ def test_every_filter_count_matches_the_results_when_applied(demo_client, query)
     counts = facet_counts(body)
     assert counts, "the filters show counts"
     assert any(param == "category" for param, _ in counts) and ("cost", "free") in counts
+    assert {value for param, value in counts if param == "age"} == {"youth", "young-adult", "adult", "older-adult"}
+    assert len({shown for (param, _value), shown in counts.items() if param == "age"}) > 1  # some listings are age-limited
     for (param, value), shown in counts.items():
         filtered = search(demo_client, q=query, **{param: value})
         assert total(filtered) == shown, (param, value)
+
+
+@pytest.mark.parametrize(("query", "place", "radius"), [("support", "97201", "5"), ("naloxone", "97030", "10"), ("treatment", "Gresham", "25")])
+def test_filter_counts_near_a_place_match_the_results_when_applied(demo_client, query, place, radius):
+    body = search(demo_client, q=query, near=place, radius=radius)
+    counts = facet_counts(body)
+    assert counts and total(body) > 0
+    for (param, value), shown in counts.items():
+        filtered = search(demo_client, q=query, near=place, radius=radius, **{param: value})
+        assert total(filtered) == shown, (param, value)  # the services near the place, not those by phone
 
 
 def test_counts_are_zero_where_nothing_matches(demo_client):

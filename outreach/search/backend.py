@@ -51,7 +51,7 @@ class SearchQuery:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     restrict_to: frozenset[str] | None = None  # only these service ids (e.g. open now)
     near: GeoFilter | None = None  # only services in these cells (engines that index ``geo``)
-    apart: frozenset[str] = frozenset()  # with ``near``: these hits are counted but listed apart
+    with_facets: bool = True  # False: no counts per filter value (a list shown apart needs none)
     page: int = 1
     per_page: int = 20
     all_hits: bool = False  # every hit id in rank order (for sorting by distance)
@@ -65,7 +65,6 @@ class SearchHits:
     suggestion: str | None = None  # "did you mean" from the index's own words
     is_fuzzy: bool = False  # results came from the typo-tolerant fallback
     terms: frozenset[str] = frozenset()  # folded words that matched, for highlighting
-    apart: list[str] = field(default_factory=list)  # hits among ``SearchQuery.apart``, in rank order
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,7 @@ class _Snapshot:
             vectors = self.vectors
         x0, y0, z0 = _unit_vector(point)
         limit = _chord_limit(radius)
+        surely = limit * (1 - 4e-9)  # well inside: no need for the exact figure
         diameter, asin, sqrt = 2 * EARTH_RADIUS_MILES, math.asin, math.sqrt
 
         def test(service_id: str) -> bool:
@@ -145,8 +146,9 @@ class _Snapshot:
             if answer is None:
                 answer = False
                 for x, y, z in vectors.get(service_id, ()):
-                    squared = (x - x0) ** 2 + (y - y0) ** 2 + (z - z0) ** 2
-                    if squared <= limit and diameter * asin(min(1.0, sqrt(squared) / 2)) <= radius:
+                    dx, dy, dz = x - x0, y - y0, z - z0
+                    squared = dx * dx + dy * dy + dz * dz
+                    if squared <= surely or (squared <= limit and diameter * asin(min(1.0, sqrt(squared) / 2)) <= radius):
                         answer = True
                         break
                 answers[service_id] = answer
@@ -339,51 +341,31 @@ def search_directory(form: SearchForm, locale: str) -> SearchOutcome:
         return _database_fallback(outcome, text, locale, per_page)
     engine = backend()
     synonyms = synonym_store().combined((locale, "en"))
-    if outcome.place and text and form.sort != "distance" and not form.open_now and engine.indexes_places:
-        cover = _covering(outcome.place.point, form.radius)
-        if cover is not None:
-            _search_near_in_engine(outcome, form, text, locale, cover, engine, synonyms)
-            if form.page == 1:
-                _count_search(form, outcome)
-            return outcome
-    restrict: set[str] | None = set(open_now_ids()) if form.open_now else None
-    local: set[str] = set()
     if outcome.place:
-        snapshot = _snapshot()
-        outcome.distances = dict(snapshot.within(outcome.place.point, form.radius))
-        local = set(outcome.distances)
-        nearby_or_wide = local | snapshot.wide | _remote_ids(snapshot)
-        restrict = nearby_or_wide if restrict is None else restrict & nearby_or_wide
-    query = SearchQuery(
-        text=text, locale=locale, filters=_filters(form),
-        restrict_to=frozenset(restrict) if restrict is not None else None,
-        page=form.page, per_page=per_page, all_hits=bool(outcome.place) or not text,
-    )
-    hits: SearchHits = engine.search(query, synonyms=synonyms)
-    outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
-    if query.all_hits:
-        ranked = hits.service_ids
-        remote: list[str] = []
-        if outcome.place:
-            nearby: list[str] = []
-            for service_id in ranked:  # one pass: ~30,000 hits of a common word at 50,000 listings
-                (nearby if service_id in local else remote).append(service_id)
-            if form.sort == "distance" or not text:
-                nearby.sort(key=lambda i: outcome.distances[i])
-            remote, ranked = remote[:REMOTE_SHOWN], nearby
-        elif not text:
-            ranked = _by_name(ranked)
-        start = (form.page - 1) * per_page
-        shown = ranked[start : start + per_page]
-        _show(outcome, shown, remote, len(ranked), per_page)
+        _search_near(outcome, text, locale, engine, synonyms)
     else:
-        outcome.results = Page(services_by_ids(hits.service_ids), hits.total, form.page, per_page)
+        restrict = open_now_ids() if form.open_now else None
+        query = SearchQuery(text=text, locale=locale, filters=_filters(form), restrict_to=restrict,
+                            page=form.page, per_page=per_page, all_hits=not text)
+        hits: SearchHits = engine.search(query, synonyms=synonyms)
+        _take(outcome, hits)
+        if text:
+            outcome.results = Page(services_by_ids(hits.service_ids), hits.total, form.page, per_page)
+        else:
+            ranked = _by_name(hits.service_ids)
+            start = (form.page - 1) * per_page
+            _show(outcome, ranked[start : start + per_page], [], len(ranked))
     if form.page == 1:
         _count_search(form, outcome)
     return outcome
 
 
-def _show(outcome: SearchOutcome, shown: list[str], remote: list[str], total: int, per_page: int) -> None:
+def _take(outcome: SearchOutcome, hits: SearchHits) -> None:
+    outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
+
+
+def _show(outcome: SearchOutcome, shown: list[str], remote: list[str], total: int) -> None:
+    per_page = current_app.config["PAGE_SIZE"]
     loaded = {service.id: service for service in services_by_ids(shown + remote)}  # one hydration for both lists
     outcome.remote = [loaded[i] for i in remote if i in loaded]
     outcome.results = Page([loaded[i] for i in shown if i in loaded], total, outcome.form.page, per_page)
@@ -395,35 +377,52 @@ def _covering(point: Point, radius: int) -> tuple[tuple[str, ...], tuple[str, ..
     return (tuple(cover[0]), tuple(cover[1])) if cover is not None else None
 
 
-def _search_near_in_engine(outcome: SearchOutcome, form: SearchForm, text: str, locale: str,
-                           cover: tuple[tuple[str, ...], tuple[str, ...]], engine, synonyms) -> None:
-    """Words near a place, ranked by relevance, with the place a filter inside the engine.
+def _search_near(outcome: SearchOutcome, text: str, locale: str, engine, synonyms) -> None:
+    """The services within the radius (their count, filter counts and a page of them), and apart
+    from them up to ten that serve residents by phone, online or state-wide.
 
-    The same answer as restricting the search to the services measured within the radius (plus
-    those by phone, online or state-wide, counted and listed apart), without measuring every place:
-    only services in the cells along the circle's rim are measured, and distances are worked out
-    for the cards shown.
+    Ranked by relevance, with an engine that indexes places (tantivy), the place is a filter inside
+    the engine: only services in the cells along the circle's rim are measured, and distances are
+    worked out for the cards shown. Otherwise (Whoosh; "open now"; sorted by distance; no words),
+    every place is measured (kept per place and radius) and the search restricted to those within.
     """
-    snapshot = _snapshot()
-    points, radius, origin = snapshot.points, form.radius, outcome.place.point
-
-    def miles(service_id: str) -> float | None:
-        found = [distance_miles(origin, point) for point in points.get(service_id, ())]
-        return min(found) if found else None
-
-    within = snapshot.within_test(origin, radius)
-    inner, edge = cover
-    apart = frozenset(_remote_ids(snapshot) | {i for i in snapshot.wide if not within(i)})
+    form = outcome.form
     per_page = current_app.config["PAGE_SIZE"]
-    query = SearchQuery(
-        text=text, locale=locale, filters=_filters(form), page=form.page, per_page=per_page,
-        near=GeoFilter(inner + (NO_PLACE, WIDE_AREA), edge, within), apart=apart,
-    )
-    hits: SearchHits = engine.search(query, synonyms=synonyms)
-    outcome.facets, outcome.suggestion, outcome.is_fuzzy, outcome.terms = hits.facets, hits.suggestion, hits.is_fuzzy, hits.terms
-    shown, remote = hits.service_ids, hits.apart[:REMOTE_SHOWN]
-    outcome.distances = {i: distance for i in shown if (distance := miles(i)) is not None}
-    _show(outcome, shown, remote, hits.total, per_page)
+    snapshot = _snapshot()
+    origin, radius = outcome.place.point, form.radius
+    within = snapshot.within_test(origin, radius)
+    open_ids = open_now_ids() if form.open_now else None
+    filters = _filters(form)
+    cover = None
+    if text and form.sort != "distance" and open_ids is None and engine.indexes_places:
+        cover = _covering(origin, radius)
+    if cover is not None:
+        query = SearchQuery(text=text, locale=locale, filters=filters, page=form.page, per_page=per_page,
+                            near=GeoFilter(cover[0], cover[1], within))
+        hits: SearchHits = engine.search(query, synonyms=synonyms)
+        shown, total = hits.service_ids, hits.total
+        points = snapshot.points
+        outcome.distances = {i: min(distance_miles(origin, p) for p in points[i]) for i in shown if points.get(i)}
+        remote_query = SearchQuery(text=text, locale=locale, filters=filters, per_page=REMOTE_SHOWN, with_facets=False,
+                                   near=GeoFilter((NO_PLACE,), (WIDE_AREA,), lambda i: not within(i)))
+    else:
+        outcome.distances = dict(snapshot.within(origin, radius))
+        local = frozenset(outcome.distances) if open_ids is None else frozenset(outcome.distances).intersection(open_ids)
+        query = SearchQuery(text=text, locale=locale, filters=filters, restrict_to=local, all_hits=True)
+        hits = engine.search(query, synonyms=synonyms)
+        ranked = hits.service_ids
+        if form.sort == "distance" or not text:
+            ranked = sorted(ranked, key=lambda i: outcome.distances[i])
+        start = (form.page - 1) * per_page
+        shown, total = ranked[start : start + per_page], len(ranked)
+        remote_ids = _remote_ids(snapshot) | {i for i in snapshot.wide if not within(i)}
+        if open_ids is not None:
+            remote_ids &= open_ids
+        remote_query = SearchQuery(text=text, locale=locale, filters=filters, restrict_to=frozenset(remote_ids),
+                                   per_page=REMOTE_SHOWN, with_facets=False)
+    _take(outcome, hits)
+    remote = engine.search(remote_query, synonyms=synonyms).service_ids[:REMOTE_SHOWN]
+    _show(outcome, shown, remote, total)
 
 
 def _remote_ids(snapshot: _Snapshot) -> set[str]:

@@ -390,7 +390,8 @@ class WhooshBackend:
             ranked = ranked[start : start + query.per_page]
         matched_terms = frozenset(text.decode() if isinstance(text, bytes) else text
                                   for _field, text in parsed.iter_all_terms() if isinstance(text, (str, bytes)))
-        return SearchHits(ranked, len(matched), self._facets(searcher, matched), suggestion, is_fuzzy, matched_terms)
+        facets = self._facets(searcher, matched) if query.with_facets else {}
+        return SearchHits(ranked, len(matched), facets, suggestion, is_fuzzy, matched_terms)
 
     def _run(self, searcher, parsed: Query, allowed: frozenset[int] | None) -> _Ranked:
         """Every match, scored, in a stable order (score, then document number): pages never overlap."""
