@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import Flask, url_for
+from markupsafe import Markup
 from flask_babel import format_currency, get_locale, gettext
 
 from .directory import hours, services
@@ -20,6 +21,15 @@ WEEKDAY_INDEX = {code: index for index, code in enumerate(WEEKDAYS)}
 def tx(record, field: str) -> LocalText:
     """The record's ``field`` in the page's locale, or the source text marked as such."""
     return record.text(field, current_locale().code)
+
+
+def local_inline(text: LocalText) -> Markup:
+    """The ``local`` macro of macros.html for a bare inline text, as a function (a card calls it three
+    times; a Jinja macro call costs several times a function call): the text, or the source text in
+    a span marked with its language when it is shown untranslated."""
+    if text.is_fallback:
+        return Markup('<span lang="{}" dir="auto">{}</span>').format(text.lang, text.value)
+    return Markup.escape(text.value)
 
 
 def open_status(service: Service) -> hours.OpenStatus:
@@ -128,6 +138,7 @@ def about_distance(miles: float) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         tx=tx,
+        local_inline=local_inline,
         open_status=open_status,
         weekly_table=weekly_table,
         is_always_open=hours.is_always_open,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select, union_all
 
 from ..extensions import db
 from ..i18n.models import TranslatedText
@@ -81,10 +81,13 @@ class ServiceCard(_Texts):
     schedules: list[WeeklyRule] = field(default_factory=list)
     term_ids: list[str] = field(default_factory=list)
     has_place: bool = False
+    _terms: list | None = field(default=None, repr=False)
 
-    def _linked_terms(self):
-        by_id = snapshot().by_id
-        return [term for term_id in self.term_ids if (term := by_id.get(term_id)) is not None]
+    def _linked_terms(self) -> list:
+        if self._terms is None:  # a card lives for one request: the taxonomy cannot change under it
+            by_id = snapshot().by_id
+            self._terms = [term for term_id in self.term_ids if (term := by_id.get(term_id)) is not None]
+        return self._terms
 
     def has_flag(self, code: str) -> bool:
         return any(term.code == code for term in self._linked_terms())
@@ -104,19 +107,17 @@ def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCar
     wanted = list(dict.fromkeys(ids))
     cards: dict[str, ServiceCard] = {}
     organizations: dict[str, OrganizationCard] = {}
-    rows = db.session.execute(
-        select(Service.id, Service.organization_id, Service.name, Service.description, Service.status,
-               Service.source_locale).where(Service.id.in_(wanted), Service.status.in_(statuses))
-    ).all()
-    owner = {service_id: organization_id for service_id, organization_id, *_ in rows}
-    for org_id, name, description, source_locale in db.session.execute(
-        select(Organization.id, Organization.name, Organization.description, Organization.source_locale)
-        .where(Organization.id.in_(set(owner.values())))
+    for row in db.session.execute(
+        select(Service.id, Service.name, Service.description, Service.status, Service.source_locale,
+               Organization.id, Organization.name, Organization.description, Organization.source_locale)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(wanted), Service.status.in_(statuses))
     ):
-        organizations[org_id] = OrganizationCard(org_id, name, description or "", source_locale)
-    for service_id, org_id, name, description, status, source_locale in rows:
-        if org_id in organizations:
-            cards[service_id] = ServiceCard(service_id, name, description or "", status, source_locale, organizations[org_id])
+        service_id, name, description, status, source_locale, org_id, *org = row
+        organization = organizations.get(org_id)
+        if organization is None:
+            organization = organizations[org_id] = OrganizationCard(org_id, org[0], org[1] or "", org[2])
+        cards[service_id] = ServiceCard(service_id, name, description or "", status, source_locale, organization)
     if not cards:
         return []
     service_ids, org_ids = list(cards), list(organizations)
@@ -142,15 +143,20 @@ def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCar
         if org_id in organizations:
             organizations[org_id].phones.append(phone)
 
-    for service_id, code in db.session.execute(select(Language.service_id, Language.code).where(Language.service_id.in_(service_ids))):
-        cards[service_id].languages.append(CardLanguage(code))
-
-    for link_id, term_id in db.session.execute(
-        select(Attribute.link_id, Attribute.taxonomy_term_id)
-        .where(Attribute.link_entity == "service", Attribute.link_id.in_(service_ids))
-    ):
-        if term_id:
-            cards[link_id].term_ids.append(term_id)
+    # Languages, categories and flags, and whether the service has a place: one query of three parts.
+    languages = select(literal("language"), Language.service_id, Language.code).where(Language.service_id.in_(service_ids))
+    attributes = select(literal("attribute"), Attribute.link_id, Attribute.taxonomy_term_id).where(
+        Attribute.link_entity == "service", Attribute.link_id.in_(service_ids), Attribute.taxonomy_term_id.is_not(None))
+    places = select(literal("place"), ServiceAtLocation.service_id, ServiceAtLocation.location_id).where(
+        ServiceAtLocation.service_id.in_(service_ids))
+    for kind, service_id, value in db.session.execute(union_all(languages, attributes, places)):
+        card = cards[service_id]
+        if kind == "language":
+            card.languages.append(CardLanguage(value))
+        elif kind == "attribute":
+            card.term_ids.append(value)
+        else:
+            card.has_place = True
 
     for service_id, *rule in db.session.execute(
         select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at, Schedule.timezone_name,
@@ -158,8 +164,4 @@ def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCar
     ):
         cards[service_id].schedules.append(WeeklyRule(*rule))
 
-    for service_id in db.session.scalars(
-        select(ServiceAtLocation.service_id).where(ServiceAtLocation.service_id.in_(service_ids)).distinct()
-    ):
-        cards[service_id].has_place = True
     return [cards[i] for i in wanted if i in cards]
