@@ -52,6 +52,7 @@ class SearchQuery:
     restrict_to: frozenset[str] | None = None  # only these service ids (e.g. open now)
     near: GeoFilter | None = None  # only services in these cells (engines that index ``geo``)
     with_facets: bool = True  # False: no counts per filter value (a list shown apart needs none)
+    widen: bool = True  # when the words find few: any of them, then spellings like them ("did you mean")
     page: int = 1
     per_page: int = 20
     all_hits: bool = False  # every hit id in rank order (for sorting by distance)

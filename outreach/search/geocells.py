@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..geo.services import EARTH_RADIUS_MILES, Point, distance_miles
+from ..geo.services import EARTH_RADIUS_MILES, Point
 
 BASE = 100  # cells per degree at level 0 (0.01°: about 1.1 km of latitude)
 LEVELS = 7  # 0.01°, 0.02°, … 0.64°
@@ -76,12 +76,24 @@ def covering(center: Point, radius_miles: float) -> tuple[list[str], list[str]] 
     size = (1 << top) / BASE
     inner: list[str] = []
     edge: list[str] = []
-    outer_limit = radius_miles * 1.01 + 0.05
+    lat0 = math.radians(center.latitude)
+    cos0 = math.cos(lat0)
+    sin, cos, radians = math.sin, math.cos, math.radians
+
+    def haversine(limit_miles: float) -> float:
+        return sin(min(math.pi, limit_miles / EARTH_RADIUS_MILES) / 2) ** 2
+
+    inside_limit, outer_limit = haversine(radius_miles), haversine(radius_miles * 1.01 + 0.05)
+
+    def h(point: Point) -> float:
+        """The haversine of the distance to the centre: compared with a radius's, no square roots."""
+        lat = radians(point.latitude)
+        return sin((lat - lat0) / 2) ** 2 + cos0 * cos(lat) * sin(radians(point.longitude - center.longitude) / 2) ** 2
 
     def visit(level: int, row: int, column: int) -> None:
-        if distance_miles(center, _nearest(center, level, row, column)) > outer_limit:
+        if h(_nearest(center, level, row, column)) > outer_limit:
             return
-        if max(distance_miles(center, corner) for corner in _corners(level, row, column)) <= radius_miles:
+        if max(h(corner) for corner in _corners(level, row, column)) <= inside_limit * (1 - 1e-9):
             inner.append(f"{level}:{row}:{column}")
         elif level == finest:
             edge.append(f"{level}:{row}:{column}")

@@ -7,7 +7,7 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import date
 from time import monotonic
@@ -24,6 +24,7 @@ from ..geo.services import EARTH_RADIUS_MILES, Point, distance_miles
 from ..i18n.models import TranslatedText
 from . import backend, synonym_store
 from .backend import AGE_GROUPS, GeoFilter, SearchHits, SearchQuery
+from .fields import FEW_RESULTS
 from .geocells import NO_PLACE, WIDE_AREA, covering
 from .documents import SEARCHABLE_STATUSES
 
@@ -421,6 +422,8 @@ def _search_near(outcome: SearchOutcome, text: str, locale: str, engine, synonym
         remote_query = SearchQuery(text=text, locale=locale, filters=filters, restrict_to=frozenset(remote_ids),
                                    per_page=REMOTE_SHOWN, with_facets=False)
     _take(outcome, hits)
+    # The list apart is read the way the main one was: widened only when the words found few.
+    remote_query = replace(remote_query, widen=hits.is_fuzzy or hits.total < FEW_RESULTS)
     remote = engine.search(remote_query, synonyms=synonyms).service_ids[:REMOTE_SHOWN]
     _show(outcome, shown, remote, total)
 

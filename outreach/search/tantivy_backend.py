@@ -533,12 +533,12 @@ class TantivyBackend:
             count = count_of(node)
             if count == 0 and nothing_passes():
                 return SearchHits([], 0, self._no_facets())
-            if count < FEW_RESULTS and len(concepts) > 1:
+            if query.widen and count < FEW_RESULTS and len(concepts) > 1:
                 loose = _or(concepts)
                 loose_count = count_of(loose)
                 if loose_count > count:
                     node, count = loose, loose_count
-            if count < FEW_RESULTS:
+            if query.widen and count < FEW_RESULTS:
                 fuzzy = self._fuzzy(searcher, words)
                 if fuzzy is not None:
                     widened = _or([node, fuzzy])

@@ -371,11 +371,11 @@ class WhooshBackend:
             concepts = [c for c in concepts if c is not None]
             parsed = And(concepts) if concepts else Every()
             results = self._run(searcher, parsed, allowed)
-            if len(results) < FEW_RESULTS and len(concepts) > 1:
+            if query.widen and len(results) < FEW_RESULTS and len(concepts) > 1:
                 loose = self._run(searcher, Or(concepts, scale=0.9), allowed)
                 if len(loose) > len(results):
                     parsed, results = Or(concepts, scale=0.9), loose
-            if len(results) < FEW_RESULTS:
+            if query.widen and len(results) < FEW_RESULTS:
                 fuzzy = self._fuzzy(words)
                 if fuzzy is not None:
                     widened = self._run(searcher, Or([parsed, fuzzy]), allowed)
