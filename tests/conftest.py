@@ -163,12 +163,9 @@ def make_app(tmp_path, migrated_template):
 
 @pytest.fixture
 def demo_app(tmp_path, demo_template):
-    for item in demo_template.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, tmp_path / item.name)
-        else:
-            shutil.copy(item, tmp_path / item.name)
-    application = create_app(_config(tmp_path))
+    from tests.crawling import copy_demo_app
+
+    application = copy_demo_app(demo_template, tmp_path)
     yield application
     _dispose(application)
 

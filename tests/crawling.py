@@ -123,8 +123,8 @@ STAFF_PREFIX = "/staff/"
 SEARCHES = ("naloxone", "tratamiento", "علاج")
 
 
-def copy_demo_app(template: Path, folder: Path):
-    """An app over a copy of the session's loaded demo content (database and index)."""
+def copy_demo_app(template: Path, folder: Path, **settings):
+    """An app over a copy of the session's loaded demo content (database and index), with ``settings``."""
     from outreach import create_app
     from tests.conftest import _config
 
@@ -133,7 +133,7 @@ def copy_demo_app(template: Path, folder: Path):
             shutil.copytree(item, folder / item.name)
         else:
             shutil.copy(item, folder / item.name)
-    return create_app(_config(folder))
+    return create_app(_config(folder, **settings))
 
 
 def crawl_site(client) -> dict[str, Page]:

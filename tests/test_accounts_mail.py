@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 
 import pytest
 from sqlalchemy import select
@@ -13,40 +12,12 @@ from outreach.accounts import services
 from outreach.accounts.models import Invitation
 from outreach.extensions import db
 from tests import factories
+from tests.smtp_fixtures import free_port, smtp  # noqa: F401  (fixture)
 from tests.staff_fixtures import clock, make_staff, sign_in, staff_config  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.db
 
 SITE = "https://outreach.example.org"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    port = free_port()
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, handler
-    finally:
-        controller.stop()
 
 
 def steward_client(app, clock):

@@ -14,6 +14,7 @@ from outreach.help import keys
 from outreach.help.crypto import DecryptionFailed
 from outreach.help.models import HelpRequest, MemberKey, OrganizationKeySeal
 from tests.help_fixtures import help_app, submit, world  # noqa: F401  (fixtures)
+from tests.smtp_fixtures import smtp  # noqa: F401  (fixture)
 from tests.staff_fixtures import PASSWORD, clock, make_staff, sign_in, staff_config  # noqa: F401
 
 pytestmark = pytest.mark.db
@@ -193,38 +194,18 @@ def test_first_member_sets_up_and_sees_the_recovery_key_once(make_app, clock):
         assert recovery not in repr(snapshot(app))
 
 
-def test_notification_email_says_only_that_a_request_waits(make_app, clock):
-    from aiosmtpd.controller import Controller
+def test_notification_email_says_only_that_a_request_waits(make_app, clock, smtp):
+    from tests.help_fixtures import build_world
 
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        from tests.help_fixtures import build_world
-
-        app = make_app(**staff_config(SMTP_HOST="127.0.0.1", SMTP_PORT=port))
-        world = build_world(app)
-        with app.app_context():  # a second member of A reads the staff pages in Spanish
-            make_staff("a-es@example.org", [{"role": "org_member", "organization_id": world.org_a}])
-            db.session.scalar(select(User).where(User.email == "a-es@example.org")).preferred_locale = "es"
-            db.session.commit()
-        submit(app.test_client(), message=SECRET_MESSAGE, categories=["harm-reduction"])
-        request = only_request(app)
-    finally:
-        controller.stop()
+    port, handler = smtp
+    app = make_app(**staff_config(SMTP_HOST="127.0.0.1", SMTP_PORT=port))
+    world = build_world(app)
+    with app.app_context():  # a second member of A reads the staff pages in Spanish
+        make_staff("a-es@example.org", [{"role": "org_member", "organization_id": world.org_a}])
+        db.session.scalar(select(User).where(User.email == "a-es@example.org")).preferred_locale = "es"
+        db.session.commit()
+    submit(app.test_client(), message=SECRET_MESSAGE, categories=["harm-reduction"])
+    request = only_request(app)
     assert len(handler.messages) == 2  # one per language, each member in Bcc
     by_recipient = {tuple(recipients): text for recipients, text in handler.messages}
     assert set(by_recipient) == {("a@example.org",), ("a-es@example.org",)}

@@ -3,7 +3,6 @@ re-verification, the organization's to-do list, and `flask outreach listings rem
 from __future__ import annotations
 
 import email
-import socket
 from datetime import date
 
 import pytest
@@ -14,6 +13,7 @@ from outreach.audit.models import AuditEntry
 from outreach.directory.models import Service
 from outreach.extensions import db
 from tests.listings_fixtures import build_listing_world, listing_app, world  # noqa: F401  (fixtures)
+from tests.smtp_fixtures import smtp  # noqa: F401  (fixture)
 from tests.staff_fixtures import clock, staff_config  # noqa: F401
 
 pytestmark = pytest.mark.db
@@ -70,31 +70,6 @@ def test_stale_listings_are_on_the_organizations_to_do_list_and_one_click_verifi
     assert "Not verified recently" not in text_of(world.clients["anonymous"].get(f"/en/services/{world.ids['service_a']}"))
     # Verifying is a POST: a GET does nothing.
     assert world.clients["member_a"].get(f"/staff/listings/services/{world.ids['service_a']}/verify").status_code == 405
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, handler
-    finally:
-        controller.stop()
 
 
 def test_remind_emails_each_organizations_members_about_their_stale_listings(make_app, clock, smtp):

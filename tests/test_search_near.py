@@ -9,11 +9,9 @@ facets, distances and by-phone list.
 from __future__ import annotations
 
 import random
-import shutil
 
 import pytest
 
-from outreach import create_app
 from outreach.directory.models import Attribute, Location, ServiceArea, TaxonomyTerm
 from outreach.extensions import db
 from outreach.geo.services import Point, distance_miles
@@ -21,7 +19,8 @@ from outreach.search.geocells import cell_terms, covering
 from outreach.search.services import RADIUS_CHOICES, SearchForm, search_directory
 from outreach.search.tantivy_backend import TantivyBackend
 from tests import factories
-from tests.conftest import _config, _dispose
+from tests.conftest import _dispose
+from tests.crawling import copy_demo_app
 
 
 @pytest.mark.parametrize("radius", [1, 2, 5, 10, 25, 50, 120])
@@ -54,12 +53,7 @@ def test_covering_declines_circles_across_the_date_line_or_near_a_pole():
 
 @pytest.fixture
 def tantivy_app(tmp_path, demo_template):
-    for item in demo_template.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, tmp_path / item.name)
-        else:
-            shutil.copy(item, tmp_path / item.name)
-    application = create_app(_config(tmp_path, SEARCH_BACKEND="tantivy", PAGE_SIZE=7))
+    application = copy_demo_app(demo_template, tmp_path, SEARCH_BACKEND="tantivy", PAGE_SIZE=7)
     with application.app_context():
         _scatter_services(random.Random(5))
         from outreach.search.services import reindex

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..domain import NotFound
+from ..i18n import formats
 from ..i18n.setup import site_locales
 from . import services, sessions
 from .access import ANY_ROLE, requires_role
@@ -258,7 +259,8 @@ def send_invitation(email: str, link: str) -> bool:
     subject = _("Outreach: your invitation to the staff pages")
     body = _("You are invited to the staff pages of Outreach.\n\n"
              "Open this link to set your password. It works once, for %(hours)s hours:\n%(link)s\n\n"
-             "If you did not expect this invitation, ignore this e-mail.", link=link, hours=72)
+             "If you did not expect this invitation, ignore this e-mail.", link=link,
+             hours=formats.number(int(services.INVITATION_LIFETIME.total_seconds() // 3600)))
     return _send([email], subject, body) == 1
 
 

@@ -191,21 +191,8 @@ def edit_text(service_id: str, locale: str):
 @requires_role(ORG_MEMBER)
 def edit_location(location_id: str):
     location = _or_404(services.location_for_member, g.staff_user, location_id)
-    nothing_changed = False
-    if request.method == "GET":
-        form = LocationForm(formdata=None, data=listing_values.location_values(location))
-    else:
-        form = LocationForm()
-        if form.validate_on_submit():
-            try:
-                change = services.propose_location_edit(g.staff_user, location.id, form.values())
-            except services.NothingChanged:
-                nothing_changed = True
-            else:
-                return redirect(url_for("listings.change", change_id=change.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("listings/location_form.html", form=form, location=location, errors=error_items(form),
-                           nothing_changed=nothing_changed), status
+    return _location_page(lambda values: services.propose_location_edit(g.staff_user, location.id, values),
+                          data=listing_values.location_values(location), location=location)
 
 
 @bp.route("/services/<service_id>/locations/new", methods=["GET", "POST"])
@@ -213,20 +200,25 @@ def edit_location(location_id: str):
 def new_location(service_id: str):
     """A new place where this service is offered: reviewed like any change."""
     service = _or_404(services.service_for_member, g.staff_user, service_id)
+    return _location_page(lambda values: services.propose_new_location(g.staff_user, service.id, values), service=service)
+
+
+def _location_page(propose, *, data: dict | None = None, location=None, service=None):
+    """The place form: on a valid POST, ``propose(values)`` files the change for review."""
     nothing_changed = False
     if request.method == "GET":
-        form = LocationForm(formdata=None)
+        form = LocationForm(formdata=None, data=data)
     else:
         form = LocationForm()
         if form.validate_on_submit():
             try:
-                change = services.propose_new_location(g.staff_user, service.id, form.values())
+                change = propose(form.values())
             except services.NothingChanged:
                 nothing_changed = True
             else:
                 return redirect(url_for("listings.change", change_id=change.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("listings/location_form.html", form=form, location=None, service=service,
+    return render_template("listings/location_form.html", form=form, location=location, service=service,
                            errors=error_items(form), nothing_changed=nothing_changed), status
 
 
