@@ -282,18 +282,19 @@ def test_designations_never_repeat_among_an_organizations_open_requests(help_app
 # -- routing ------------------------------------------------------------------------------------------
 
 
-def _listed_towns(app, *towns: tuple[str, str]) -> None:
-    """Towns the directory lists (an address in each): the only town names kept in the clear."""
+def _listed_towns(app, *towns: tuple[str, ...]) -> None:
+    """Towns the directory lists (an address in each, with its county when given): the only town
+    names kept in the clear."""
     from outreach.directory.models import Address, Location
     from tests import factories
 
     with app.app_context():
         organization = factories.organization("Listed places")
-        for city, postal_code in towns:
+        for city, postal_code, *county in towns:
             location = Location(organization=organization, name=f"Office in {city}", latitude=45.0, longitude=-122.0,
                                 source_locale="en")
             location.addresses.append(Address(address_1="1 Main St", city=city, state_province="OR",
-                                              postal_code=postal_code, country="US"))
+                                              postal_code=postal_code, region=(county or [None])[0], country="US"))
             db.session.add(location)
         db.session.commit()
 
@@ -310,6 +311,35 @@ def test_routing_by_category_area_language_with_coordinator_fallback(help_app, w
         by_area = {r.area: r.organization_id for r in db.session.scalars(select(HelpRequest))}
     assert by_area["salem"] == world.org_b and by_area["97205"] == world.org_a and by_area["portland"] == world.org_a
     assert len(owners) == 4
+
+
+def test_a_zip_is_in_its_town_and_county_and_a_town_in_its_county(help_app, world):
+    from outreach.geo.models import PostalCentroid
+    from tests import factories
+    from tests.help_fixtures import _with_keys
+    from tests.staff_fixtures import make_staff
+
+    _listed_towns(help_app, ("Gresham", "97030", "Multnomah County"), ("Salem", "97301", "Marion"))
+    with help_app.app_context():
+        db.session.add_all([PostalCentroid(postal_code="97030", latitude=45.50, longitude=-122.43),
+                            PostalCentroid(postal_code="97301", latitude=44.95, longitude=-122.99)])
+        db.session.commit()
+        town_org = factories.organization("Serves Gresham").id
+        county_org = factories.organization("Serves Marion County").id
+        _with_keys(make_staff("town@example.org", [{"role": "org_member", "organization_id": town_org}]), town_org,
+                   categories=["treatment"], areas=["Gresham"])
+        _with_keys(make_staff("county@example.org", [{"role": "org_member", "organization_id": county_org}]), county_org,
+                   categories=["treatment"], areas=["Marion County"])
+    client = help_app.test_client()
+    for area in ("97030", "Gresham", "97301", "Salem", "97205"):
+        submit(client, categories=["treatment"], area=area)
+    with help_app.app_context():
+        by_area = {r.area: r.organization_id for r in db.session.scalars(select(HelpRequest))}
+    assert by_area == {
+        "97030": town_org, "gresham": town_org,     # the town's own organization, not the statewide one
+        "97301": county_org, "salem": county_org,   # the county's ("Marion" in the addresses)
+        "97205": world.org_b,                       # no town or county organization there: statewide
+    }
 
 
 @pytest.mark.parametrize("typed", [

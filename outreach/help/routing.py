@@ -51,15 +51,46 @@ def clear_area(text: str | None) -> str:
 
 
 def area_score(rule_areas: list[str], area: str) -> int:
-    """0 when the rule does not cover ``area``; otherwise how specifically it does."""
+    """0 when the rule does not cover ``area``; otherwise how specifically it does.
+
+    A ZIP code is also in the towns and counties the directory's addresses give for it, and a town in
+    their counties: an organization serving "Gresham" or "Multnomah County" receives a request from
+    97030. A town is not in a ZIP code (a town has several)."""
     areas = {normalize_area(a) for a in rule_areas}
     if not areas:
         return STATE_MATCH
     if area and area in areas:
         return ZIP_MATCH if area.isdigit() else PLACE_MATCH
+    if area and not areas.isdisjoint(_wider_areas().get(area, ())):
+        return PLACE_MATCH
     if STATEWIDE in areas:
         return STATE_MATCH
     return 0
+
+
+def _wider_areas() -> dict[str, frozenset[str]]:
+    """{ZIP code or town: the towns and counties it lies in}, from the directory's own addresses
+    (lower case, as areas are kept); this process's copy, read again when a listing changes."""
+    from ..caching import LISTINGS, cached
+    from ..directory.models import Address
+
+    def read() -> dict[str, frozenset[str]]:
+        wider: dict[str, set[str]] = {}
+        for postal_code, city, region in db.session.execute(
+            select(Address.postal_code, Address.city, Address.region).distinct()
+        ):
+            town = normalize_area(city) if city else ""
+            county = normalize_area(region) if region else ""
+            # "Multnomah County" and "Multnomah" name the same county.
+            counties = {county, county.removesuffix(" county") if county.endswith(" county") else county + " county"} if county else set()
+            code = (postal_code or "")[:5]
+            if ZIP_CODE.fullmatch(code):
+                wider.setdefault(code, set()).update({town} - {""} | counties)
+            if town and counties:
+                wider.setdefault(town, set()).update(counties)
+        return {area: frozenset(names) for area, names in wider.items()}
+
+    return cached("help-wider-areas", read, version_of=LISTINGS)
 
 
 @dataclass(frozen=True)
