@@ -498,11 +498,15 @@ class TantivyBackend:
         def count_of(node: _Node) -> int:
             final = self._with(self._build(node), restriction)
             if allowed is None:
-                result = searcher.search(final, limit=max(1, window), count=True)
+                # Near a place the rim is measured first: the hits beyond it rank among the others,
+                # so the first hits asked for with the count must cover them too.
+                beyond = len(outside_of(node)) if query.near is not None else 0
+                limit = window + beyond if window else 1
+                result = searcher.search(final, limit=limit, count=True)
                 if window:
                     first_hits[node] = result.hits
                 count = matched_by_engine[node] = result.count
-                return count - len(outside_of(node)) if query.near is not None else count
+                return count - beyond
             if node not in allowed_hits:
                 hits = self._allowed_hits(searcher, final, allowed)
                 if query.near is not None:
@@ -580,7 +584,7 @@ class TantivyBackend:
             ids = cache["ids"]
             wanted = offset + limit + len(skipped)  # those beyond the radius rank among the others
             hits = first_hits.get(node)
-            if hits is None or (len(hits) < wanted and len(hits) == window):
+            if hits is None or (len(hits) < wanted and len(hits) == window + len(skipped)):
                 hits = searcher.search(final, limit=wanted, count=False).hits
             if skipped:
                 base = cache["base"]
