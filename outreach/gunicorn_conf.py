@@ -14,7 +14,8 @@ Tuned from the environment (each optional):
 What gets logged is part of the privacy promise. :class:`PrivateLogger` gives the access log only
 the time, method, path WITHOUT its query string (a search query never reaches a log), status,
 response size and duration: no client address, user agent, referrer, header or cookie, whatever
-``access_log_format`` an operator sets. Lines of the error log that would carry request data
+``access_log_format`` an operator sets; and no line at all for the resident's help pages
+(``/<locale>/help/…``), whose times are kept to the day only. Lines of the error log that would carry request data
 (gunicorn writes the peer's address and the raw request line on malformed requests, and the full
 URI when a request fails) are rewritten to keep only the method and the path.
 
@@ -76,6 +77,7 @@ logger_class = "outreach.gunicorn_conf.PrivateLogger"
 
 # -- logging without personal data ---------------------------------------------------------------
 
+HELP_PATH = re.compile(r"^/[a-z]{2,3}(?:_[A-Z][a-z]{3})?/help(?:/|$)")  # /<locale>/help/…: the resident's help pages
 _ATOMS_KEPT = ("t", "m", "U", "s", "B", "b", "T", "D", "M", "L", "p", "H")
 _ADDRESS = re.compile(r"\s*(?:from\s+)?\bip=\S*", re.IGNORECASE)
 _QUERY = re.compile(r"(/[^\s?'\"]*)\?[^\s'\"]*")
@@ -109,6 +111,13 @@ class PrivateLogger(Logger):
         super().setup(cfg)
         if not any(isinstance(existing, _Scrubber) for existing in self.error_log.filters):
             self.error_log.addFilter(_Scrubber())
+
+    def access(self, resp, req, environ, request_time) -> None:
+        """No line at all for the anonymous help flow: not even the time a request was asked or
+        followed up is written (the help pages keep times to the day only)."""
+        if HELP_PATH.match(environ.get("PATH_INFO") or ""):
+            return
+        super().access(resp, req, environ, request_time)
 
     def atoms(self, resp, req, environ, request_time) -> dict:
         every = super().atoms(resp, req, environ, request_time)

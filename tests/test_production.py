@@ -236,6 +236,31 @@ def test_proxy_hops_must_not_be_negative():
         load_settings(environ={"OUTREACH_PROXY_HOPS": "-1"})
 
 
+def test_the_access_log_writes_no_line_for_the_help_flow(tmp_path):
+    """The anonymous help pages leave no trace in the access log, not even the time they were used."""
+    from datetime import timedelta as duration
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from outreach.gunicorn_conf import PrivateLogger
+
+    log = tmp_path / "access.log"
+    config = Config()
+    config.set("accesslog", str(log))
+    logger = PrivateLogger(config)
+    for path in ("/en/help/", "/ar/help/check", "/zh_Hant/help", "/en/search", "/en/helpful-page", "/staff/help/inbox"):
+        environ = {"REQUEST_METHOD": "POST", "RAW_URI": path, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1"}
+        logger.access(SimpleNamespace(status="200 OK", headers=[], sent=10), SimpleNamespace(headers=[]), environ,
+                      duration(milliseconds=3))
+    for handler in list(logger.access_log.handlers):
+        handler.close()
+        logger.access_log.removeHandler(handler)
+    written = log.read_text()
+    assert "/en/search" in written and "/en/helpful-page" in written and "/staff/help/inbox" in written
+    assert "/en/help" not in written.replace("/en/helpful-page", "") and "/ar/help" not in written and "/zh_Hant/help" not in written
+
+
 def test_the_access_log_has_no_atom_for_the_address_agent_referrer_or_query():
     """Whatever access_log_format an operator sets, PrivateLogger offers none of these to it."""
     from datetime import timedelta as duration
