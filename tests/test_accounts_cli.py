@@ -33,6 +33,18 @@ def test_create_steward_prints_a_working_one_time_link(staff_app):
     assert client.get(link).status_code == 404
 
 
+def test_create_steward_builds_the_link_from_the_site_url(make_app):
+    from tests.staff_fixtures import staff_config
+
+    app = make_app(**staff_config(SITE_URL="https://outreach.example.org"))
+    result = app.test_cli_runner().invoke(args=["outreach", "accounts", "create-steward", "chief@example.org"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"https://outreach\.example\.org/staff/invitations/\S+", result.output)
+    other = app.test_cli_runner().invoke(args=["outreach", "accounts", "create-steward", "deputy@example.org",
+                                                "--base-url", "https://staging.example.org"])
+    assert "https://staging.example.org/staff/invitations/" in other.output
+
+
 def test_demo_accounts_need_the_flag(staff_app):
     result = staff_app.test_cli_runner().invoke(args=["outreach", "accounts", "demo"])
     assert result.exit_code == 1

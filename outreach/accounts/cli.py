@@ -47,8 +47,8 @@ def _invitation_link(token: str, base_url: str) -> str:
 @accounts_cli.command("create-steward")
 @click.argument("email")
 @click.option("--name", default="", help="The steward's name (they can change it).")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Where the site is served.")
-def create_steward(email: str, name: str, base_url: str) -> None:
+@click.option("--base-url", default=None, help="Where the site is served (default: OUTREACH_SITE_URL).")
+def create_steward(email: str, name: str, base_url: str | None) -> None:
     """Print a one-time link (valid 72 hours) that lets EMAIL set a password as a steward."""
     from .services import AccountError, create_invitation
 
@@ -58,7 +58,7 @@ def create_steward(email: str, name: str, base_url: str) -> None:
         click.echo(f"No invitation made: {error}", err=True)
         sys.exit(1)
     click.echo(f"Give this link to {email.strip().lower()} (works once, for 72 hours):")
-    click.echo(_invitation_link(token, base_url))
+    click.echo(_invitation_link(token, base_url or current_app.config["SITE_URL"]))
 
 
 def demo_organization(slug: str):
