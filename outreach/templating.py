@@ -32,6 +32,11 @@ def local_inline(text: LocalText) -> Markup:
     return Markup.escape(text.value)
 
 
+def filter_count(facets: dict, field: str, value: str) -> Markup:
+    """The count beside a filter choice: how many results applying it would show."""
+    return Markup(' <span class="filter__count">({})</span>').format(formats.number((facets.get(field) or {}).get(value, 0)))
+
+
 def open_status(service: Service) -> hours.OpenStatus:
     if service.status == "temporarily closed":
         return hours.OpenStatus(is_open=False, has_hours=bool(service.schedules))
@@ -139,6 +144,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         tx=tx,
         local_inline=local_inline,
+        filter_count=filter_count,
         open_status=open_status,
         weekly_table=weekly_table,
         is_always_open=hours.is_always_open,

@@ -38,20 +38,6 @@ def cell_terms(points: Iterable[Point]) -> list[str]:
     return sorted(terms)
 
 
-def _corners(level: int, row: int, column: int) -> list[Point]:
-    size = (1 << level) / BASE
-    south, west = row * size, column * size
-    return [Point(lat, lon) for lat in (south, south + size) for lon in (west, west + size)]
-
-
-def _nearest(center: Point, level: int, row: int, column: int) -> Point:
-    """The point of the cell nearest the centre, as near as a clamp of latitude and longitude gets it
-    (used only to drop cells that are certainly outside: a margin covers the approximation)."""
-    size = (1 << level) / BASE
-    south, west = row * size, column * size
-    return Point(min(max(center.latitude, south), south + size), min(max(center.longitude, west), west + size))
-
-
 def covering(center: Point, radius_miles: float) -> tuple[list[str], list[str]] | None:
     """(inner cell terms, edge cell terms) of the circle around ``center``; None when the circle
     crosses the 180th meridian or comes near a pole (the caller measures every place instead).
@@ -76,24 +62,46 @@ def covering(center: Point, radius_miles: float) -> tuple[list[str], list[str]] 
     size = (1 << top) / BASE
     inner: list[str] = []
     edge: list[str] = []
-    lat0 = math.radians(center.latitude)
+    lat0, lon0 = math.radians(center.latitude), math.radians(center.longitude)
     cos0 = math.cos(lat0)
     sin, cos, radians = math.sin, math.cos, math.radians
 
     def haversine(limit_miles: float) -> float:
         return sin(min(math.pi, limit_miles / EARTH_RADIUS_MILES) / 2) ** 2
 
-    inside_limit, outer_limit = haversine(radius_miles), haversine(radius_miles * 1.01 + 0.05)
+    inside_limit, outer_limit = haversine(radius_miles) * (1 - 1e-9), haversine(radius_miles * 1.01 + 0.05)
+    # The haversine of the distance from the centre to (latitude line r, longitude line c) of the finest
+    # grid is lat_part[r] + lat_weight[r] * lon_part[c]: each grid line's trigonometry is worked out once.
+    lat_part: dict[int, float] = {}
+    lat_weight: dict[int, float] = {}
+    lon_part: dict[int, float] = {}
 
-    def h(point: Point) -> float:
-        """The haversine of the distance to the centre: compared with a radius's, no square roots."""
-        lat = radians(point.latitude)
-        return sin((lat - lat0) / 2) ** 2 + cos0 * cos(lat) * sin(radians(point.longitude - center.longitude) / 2) ** 2
+    def at_latitude(r: int) -> tuple[float, float]:
+        if r not in lat_part:
+            lat = radians(r / BASE)
+            lat_part[r], lat_weight[r] = sin((lat - lat0) / 2) ** 2, cos0 * cos(lat)
+        return lat_part[r], lat_weight[r]
+
+    def at_longitude(c: int) -> float:
+        if c not in lon_part:
+            lon_part[c] = sin((radians(c / BASE) - lon0) / 2) ** 2
+        return lon_part[c]
+
+    row0, column0 = center.latitude * BASE, center.longitude * BASE  # the centre in grid lines
 
     def visit(level: int, row: int, column: int) -> None:
-        if h(_nearest(center, level, row, column)) > outer_limit:
+        south, north = row << level, (row + 1) << level
+        west, east = column << level, (column + 1) << level
+        # Nearest point: the centre's own latitude or longitude when the cell spans it, else the nearer edge.
+        if south <= row0 <= north:
+            near_part, near_weight = 0.0, cos0 * cos0
+        else:
+            near_part, near_weight = at_latitude(south if row0 < south else north)
+        near_lon = 0.0 if west <= column0 <= east else at_longitude(west if column0 < west else east)
+        if near_part + near_weight * near_lon > outer_limit:
             return
-        if max(h(corner) for corner in _corners(level, row, column)) <= inside_limit * (1 - 1e-9):
+        farthest = max(at_latitude(r)[0] + at_latitude(r)[1] * at_longitude(c) for r in (south, north) for c in (west, east))
+        if farthest <= inside_limit:
             inner.append(f"{level}:{row}:{column}")
         elif level == finest:
             edge.append(f"{level}:{row}:{column}")
