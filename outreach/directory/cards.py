@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n.models import TranslatedText
 from .hours import WeeklyRule
 from .models import Attribute, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
-from .models.base import LocalText
+from .models.base import LocalText, local_text
 from .models.service import tel_uri
 from .taxonomy import snapshot
 
@@ -33,12 +33,7 @@ class _Texts:
     translated: dict[tuple[str, str], str]
 
     def text(self, field: str, locale: str) -> LocalText:
-        source = getattr(self, field) or ""
-        if locale != self.source_locale:
-            value = self.translated.get((field, locale))
-            if value is not None:
-                return LocalText(value, locale, False)
-        return LocalText(source, self.source_locale, bool(source) and locale != self.source_locale)
+        return local_text(getattr(self, field), self.source_locale, locale, self.translated.get((field, locale)))
 
 
 @dataclass(frozen=True)

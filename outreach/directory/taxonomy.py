@@ -19,6 +19,7 @@ from ..caching import cached, watch
 from ..extensions import db
 from ..i18n.models import TranslatedText
 from .models import LocalText, Taxonomy, TaxonomyTerm
+from .models.base import local_text
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,7 @@ class Term:
 
     def text(self, field: str, locale: str) -> LocalText:
         """Same answer as :meth:`Translatable.text` gives for the database row."""
-        source = getattr(self, field) or ""
-        if locale != self.source_locale:
-            value = self._texts.get((field, locale))
-            if value is not None:
-                return LocalText(value, locale, False)
-        return LocalText(source, self.source_locale, bool(source) and locale != self.source_locale)
+        return local_text(getattr(self, field), self.source_locale, locale, self._texts.get((field, locale)))
 
     def __repr__(self) -> str:
         return f"<Term {self.code}>"

@@ -58,12 +58,20 @@ class Translatable:
     translations: Mapped[list[TranslatedText]]
 
     def text(self, field: str, locale: str) -> LocalText:
-        source = getattr(self, field) or ""
+        translated = None
         if locale != self.source_locale:
-            for item in self.translations:
-                if item.field == field and item.locale == locale and not item.is_stale:
-                    return LocalText(item.value, locale, False)
-        return LocalText(source, self.source_locale, bool(source) and locale != self.source_locale)
+            translated = next((item.value for item in self.translations
+                               if item.field == field and item.locale == locale and not item.is_stale), None)
+        return local_text(getattr(self, field), self.source_locale, locale, translated)
+
+
+def local_text(source: str | None, source_locale: str, locale: str, translated: str | None) -> LocalText:
+    """A text field in ``locale``: its current translation when there is one, else the source text,
+    marked as shown untranslated when the page is in another language."""
+    if locale != source_locale and translated is not None:
+        return LocalText(translated, locale, False)
+    source = source or ""
+    return LocalText(source, source_locale, bool(source) and locale != source_locale)
 
 
 def _translations(entity: str, owner: str):
