@@ -12,28 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 
 from ..extensions import db
 from ..i18n.models import TranslatedText
 from .hours import WeeklyRule
 from .models import Attribute, Language, Organization, Phone, Schedule, Service, ServiceAtLocation
-from .models.base import LocalText, local_text
+from .models.base import ReadTexts
 from .models.service import tel_uri
 from .taxonomy import snapshot
 
 CARD_TEXT_FIELDS = ("name", "description")
-
-
-class _Texts:
-    """The ``text()`` of :class:`~.models.base.Translatable` over rows already read."""
-
-    id: str
-    source_locale: str
-    translated: dict[tuple[str, str], str]
-
-    def text(self, field: str, locale: str) -> LocalText:
-        return local_text(getattr(self, field), self.source_locale, locale, self.translated.get((field, locale)))
 
 
 @dataclass(frozen=True)
@@ -53,7 +42,7 @@ class CardLanguage:
 
 
 @dataclass(eq=False)
-class OrganizationCard(_Texts):
+class OrganizationCard(ReadTexts):
     id: str
     name: str
     description: str
@@ -63,7 +52,7 @@ class OrganizationCard(_Texts):
 
 
 @dataclass(eq=False)
-class ServiceCard(_Texts):
+class ServiceCard(ReadTexts):
     id: str
     name: str
     description: str
@@ -95,6 +84,38 @@ class ServiceCard(_Texts):
         return self.has_flag("remote-only") or not self.has_place
 
 
+def _statements() -> dict[str, object]:
+    """The card queries, built once: a statement built per call spends more time in SQLAlchemy's
+    argument checks and cache keys than SQLite spends answering it. ``ids``/``orgs`` are expanding
+    parameters."""
+    ids, orgs = bindparam("ids", expanding=True), bindparam("orgs", expanding=True)
+    languages = select(literal("language"), Language.service_id, Language.code).where(Language.service_id.in_(ids))
+    attributes = select(literal("attribute"), Attribute.link_id, Attribute.taxonomy_term_id).where(
+        Attribute.link_entity == "service", Attribute.link_id.in_(ids), Attribute.taxonomy_term_id.is_not(None))
+    places = select(literal("place"), ServiceAtLocation.service_id, ServiceAtLocation.location_id).where(
+        ServiceAtLocation.service_id.in_(ids))
+    return {
+        "services": select(Service.id, Service.name, Service.description, Service.status, Service.source_locale,
+                           Organization.id, Organization.name, Organization.description, Organization.source_locale)
+        .join(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(ids), Service.status.in_(bindparam("statuses", expanding=True))),
+        "texts": select(TranslatedText.link_entity, TranslatedText.link_id, TranslatedText.field, TranslatedText.locale,
+                        TranslatedText.value).where(
+            or_(and_(TranslatedText.link_entity == "service", TranslatedText.link_id.in_(ids)),
+                and_(TranslatedText.link_entity == "organization", TranslatedText.link_id.in_(orgs))),
+            TranslatedText.field.in_(CARD_TEXT_FIELDS), TranslatedText.is_stale.is_(False)),
+        "phones": select(Phone.service_id, Phone.organization_id, Phone.number, Phone.extension, Phone.type)
+        .where(or_(Phone.service_id.in_(ids), Phone.organization_id.in_(orgs))),
+        # Languages, categories and flags, and whether the service has a place: one query of three parts.
+        "parts": union_all(languages, attributes, places),
+        "schedules": select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at,
+                            Schedule.timezone_name, Schedule.valid_from, Schedule.valid_to).where(Schedule.service_id.in_(ids)),
+    }
+
+
+_STATEMENTS = _statements()
+
+
 def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCard]:
     """Cards for the services ``ids`` whose status is one of ``statuses``, in the order of ``ids``."""
     if not ids:
@@ -102,49 +123,30 @@ def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCar
     wanted = list(dict.fromkeys(ids))
     cards: dict[str, ServiceCard] = {}
     organizations: dict[str, OrganizationCard] = {}
-    for row in db.session.execute(
-        select(Service.id, Service.name, Service.description, Service.status, Service.source_locale,
-               Organization.id, Organization.name, Organization.description, Organization.source_locale)
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(Service.id.in_(wanted), Service.status.in_(statuses))
-    ):
+    execute = db.session.execute
+    for row in execute(_STATEMENTS["services"], {"ids": wanted, "statuses": list(statuses)}):
         service_id, name, description, status, source_locale, org_id, *org = row
         organization = organizations.get(org_id)
         if organization is None:
-            organization = organizations[org_id] = OrganizationCard(org_id, org[0], org[1] or "", org[2])
+            organizations[org_id] = organization = OrganizationCard(org_id, org[0], org[1] or "", org[2])
         cards[service_id] = ServiceCard(service_id, name, description or "", status, source_locale, organization)
     if not cards:
         return []
-    service_ids, org_ids = list(cards), list(organizations)
+    keys = {"ids": list(cards), "orgs": list(organizations)}
 
-    for entity, link_id, text_field, locale, value in db.session.execute(
-        select(TranslatedText.link_entity, TranslatedText.link_id, TranslatedText.field, TranslatedText.locale,
-               TranslatedText.value).where(
-            or_(and_(TranslatedText.link_entity == "service", TranslatedText.link_id.in_(service_ids)),
-                and_(TranslatedText.link_entity == "organization", TranslatedText.link_id.in_(org_ids))),
-            TranslatedText.field.in_(CARD_TEXT_FIELDS), TranslatedText.is_stale.is_(False))
-    ):
+    for entity, link_id, text_field, locale, value in execute(_STATEMENTS["texts"], keys):
         record = cards.get(link_id) if entity == "service" else organizations.get(link_id)
         if record is not None:
             record.translated.setdefault((text_field, locale), value)
 
-    for service_id, org_id, number, extension, phone_type in db.session.execute(
-        select(Phone.service_id, Phone.organization_id, Phone.number, Phone.extension, Phone.type)
-        .where(or_(Phone.service_id.in_(service_ids), Phone.organization_id.in_(org_ids)))
-    ):
+    for service_id, org_id, number, extension, phone_type in execute(_STATEMENTS["phones"], keys):
         phone = CardPhone(number, extension, phone_type)
         if service_id in cards:
             cards[service_id].phones.append(phone)
         if org_id in organizations:
             organizations[org_id].phones.append(phone)
 
-    # Languages, categories and flags, and whether the service has a place: one query of three parts.
-    languages = select(literal("language"), Language.service_id, Language.code).where(Language.service_id.in_(service_ids))
-    attributes = select(literal("attribute"), Attribute.link_id, Attribute.taxonomy_term_id).where(
-        Attribute.link_entity == "service", Attribute.link_id.in_(service_ids), Attribute.taxonomy_term_id.is_not(None))
-    places = select(literal("place"), ServiceAtLocation.service_id, ServiceAtLocation.location_id).where(
-        ServiceAtLocation.service_id.in_(service_ids))
-    for kind, service_id, value in db.session.execute(union_all(languages, attributes, places)):
+    for kind, service_id, value in execute(_STATEMENTS["parts"], {"ids": keys["ids"]}):
         card = cards[service_id]
         if kind == "language":
             card.languages.append(CardLanguage(value))
@@ -153,10 +155,7 @@ def cards_by_ids(ids: Sequence[str], statuses: Sequence[str]) -> list[ServiceCar
         else:
             card.has_place = True
 
-    for service_id, *rule in db.session.execute(
-        select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at, Schedule.timezone_name,
-               Schedule.valid_from, Schedule.valid_to).where(Schedule.service_id.in_(service_ids))
-    ):
+    for service_id, *rule in execute(_STATEMENTS["schedules"], {"ids": keys["ids"]}):
         cards[service_id].schedules.append(WeeklyRule(*rule))
 
     return [cards[i] for i in wanted if i in cards]

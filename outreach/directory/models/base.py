@@ -65,6 +65,17 @@ class Translatable:
         return local_text(getattr(self, field), self.source_locale, locale, translated)
 
 
+class ReadTexts:
+    """The ``text()`` of :class:`Translatable` for plain records read without the ORM: ``translated``
+    maps (field, locale) to a current translation."""
+
+    source_locale: str
+    translated: dict[tuple[str, str], str]
+
+    def text(self, field: str, locale: str) -> LocalText:
+        return local_text(getattr(self, field), self.source_locale, locale, self.translated.get((field, locale)))
+
+
 def local_text(source: str | None, source_locale: str, locale: str, translated: str | None) -> LocalText:
     """A text field in ``locale``: its current translation when there is one, else the source text,
     marked as shown untranslated when the page is in another language."""
