@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..accounts import clock
 from ..audit import services as audit
 from ..directory.models import TaxonomyTerm
+from ..directory.models.base import ReadTexts
 from ..domain import NotFound
 from ..extensions import db
 from ..i18n.models import TranslatedText
@@ -43,48 +44,61 @@ def live_campaigns(at: datetime | None = None) -> list[Campaign]:
     return list(db.session.scalars(statement))
 
 
-@dataclass(frozen=True)
-class _Window:
-    """When a campaign is live and what it is about: kept per process until any listing or campaign
-    changes, so the home, category and search pages choose their campaigns without a query."""
+@dataclass(eq=False)
+class CampaignCard(ReadTexts):
+    """What a campaign card shows and when the campaign is live and what it is about: kept per process
+    until any listing or campaign changes, so the home, category and search pages choose and show
+    their campaigns without a query."""
 
     id: str
+    slug: str
+    title: str
+    summary: str
+    source_locale: str
+    time_zone: str
     starts_at: datetime
     ends_at: datetime
     is_featured: bool
     term_ids: frozenset[str]
+    translated: dict[tuple[str, str], str]
 
 
-def _windows() -> tuple[_Window, ...]:
+def _windows() -> tuple[CampaignCard, ...]:
     """Every campaign not yet ended when read (one that ends later is dropped by the time test)."""
     from ..caching import LISTINGS, cached
 
-    def read() -> tuple[_Window, ...]:
+    def read() -> tuple[CampaignCard, ...]:
         from .models import campaign_category
 
         terms: dict[str, set[str]] = {}
         for campaign_id, term_id in db.session.execute(select(campaign_category.c.campaign_id, campaign_category.c.taxonomy_term_id)):
             terms.setdefault(campaign_id, set()).add(term_id)
-        rows = db.session.execute(select(Campaign.id, Campaign.starts_at, Campaign.ends_at, Campaign.is_featured)
-                                  .where(Campaign.ends_at > now()))
-        return tuple(_Window(i, clock.as_utc(start), clock.as_utc(end), bool(featured), frozenset(terms.get(i, ())))
-                     for i, start, end, featured in rows)
+        rows = list(db.session.execute(
+            select(Campaign.id, Campaign.slug, Campaign.title, Campaign.summary, Campaign.source_locale, Campaign.time_zone,
+                   Campaign.starts_at, Campaign.ends_at, Campaign.is_featured).where(Campaign.ends_at > now())))
+        translated: dict[str, dict[tuple[str, str], str]] = {row.id: {} for row in rows}
+        for link_id, text_field, locale, value in db.session.execute(
+            select(TranslatedText.link_id, TranslatedText.field, TranslatedText.locale, TranslatedText.value).where(
+                TranslatedText.link_entity == "campaign", TranslatedText.link_id.in_(list(translated)),
+                TranslatedText.field.in_(("title", "summary")), TranslatedText.is_stale.is_(False))
+        ):
+            translated[link_id].setdefault((text_field, locale), value)
+        return tuple(CampaignCard(row.id, row.slug, row.title, row.summary, row.source_locale, row.time_zone,
+                                  clock.as_utc(row.starts_at), clock.as_utc(row.ends_at), bool(row.is_featured),
+                                  frozenset(terms.get(row.id, ())), translated[row.id])
+                     for row in rows)
 
     return cached("campaign-windows", read, version_of=LISTINGS)
 
 
-def _chosen(windows: Iterable[_Window], at: datetime, limit: int) -> list[Campaign]:
-    """The live ones among ``windows``, featured first, then the latest started, as campaigns."""
+def _chosen(windows: Iterable[CampaignCard], at: datetime, limit: int) -> list[CampaignCard]:
+    """The live ones among ``windows``, featured first, then the latest started."""
     at = clock.as_utc(at)
     live = sorted((w for w in windows if w.starts_at <= at < w.ends_at), key=lambda w: (not w.is_featured, -w.starts_at.timestamp()))
-    ids = [w.id for w in live[:limit]]
-    if not ids:
-        return []
-    found = {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+    return live[:limit]
 
 
-def featured_campaigns(at: datetime | None = None, limit: int = 3) -> list[Campaign]:
+def featured_campaigns(at: datetime | None = None, limit: int = 3) -> list[CampaignCard]:
     return _chosen((w for w in _windows() if w.is_featured), at or now(), limit)
 
 
@@ -114,7 +128,7 @@ def _related_term_ids(codes: Iterable[str]) -> set[str]:
     return ids
 
 
-def campaigns_for_categories(codes: Iterable[str], at: datetime | None = None, limit: int = 3) -> list[Campaign]:
+def campaigns_for_categories(codes: Iterable[str], at: datetime | None = None, limit: int = 3) -> list[CampaignCard]:
     codes = [code for code in codes if code]
     if not codes:
         return []

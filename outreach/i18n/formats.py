@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 
 from babel import Locale, dates, numbers
+from flask import g
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -102,20 +103,39 @@ def first_weekday() -> int:
     return locale.first_week_day
 
 
+def page_translations():
+    """flask_babel's ``get_translations()``, looked up once per request and locale: a search page asks
+    for a hundred strings, and each full lookup costs more than the translation itself. The copy is
+    kept beside flask_babel's own per-request locale, so ``force_locale`` (e-mails in the recipient's
+    language) still gets its own catalog."""
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    if locale is not None:
+        kept = getattr(babel_context, "outreach_translations", None)
+        if kept is not None and kept[0] is locale:
+            return kept[1]
+    translations = get_translations()
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    if locale is not None:
+        babel_context.outreach_translations = (locale, translations)
+    return translations
+
+
 def ngettext_number(singular: str, plural: str, num: int, **variables) -> str:
     """flask_babel's ngettext, with ``%(num)s`` written in the locale's digits and separators."""
     variables.setdefault("num", number(num))
-    return get_translations().ungettext(singular, plural, num) % variables
+    return page_translations().ungettext(singular, plural, num) % variables
 
 
 @pass_context
 def jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
     """The templates' ``ngettext``: Jinja's new-style one (autoescaped), with the number localized."""
     variables.setdefault("num", number(num))
-    text = get_translations().ungettext(singular, plural, num)
+    text = page_translations().ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         text = Markup(text)
     return text % variables
 
 
-__all__ = ["clock", "day", "first_weekday", "jinja_ngettext", "localize_digits", "ngettext_number", "number"]
+__all__ = ["clock", "day", "first_weekday", "jinja_ngettext", "localize_digits", "ngettext_number", "number", "page_translations"]
