@@ -69,22 +69,38 @@ def _add_lang_code(endpoint: str, values: dict) -> None:
 
 
 def alternate_urls() -> list[tuple[SiteLocale, str]]:
-    """The current page in every locale, for the language switcher and hreflang links."""
-    endpoint = request.endpoint
-    view_args = dict(request.view_args or {})
-    if (
-        endpoint
-        and request.method == "GET"
-        and current_app.url_map.is_endpoint_expecting(endpoint, "lang_code")
-        and g.get("lang_code")
-        and not g.get("is_error_page")
-    ):
-        args = request.args.to_dict(flat=False)
-        view_args.pop("lang_code", None)
-        return [
-            (loc, url_for(endpoint, lang_code=loc.code, **view_args, **args)) for loc in listed_locales()
-        ]
-    return [(loc, url_for("directory.home", lang_code=loc.code)) for loc in listed_locales()]
+    """The current page in every locale, for the language switcher and hreflang links (worked out
+    once per request: the page frame asks three times)."""
+    if "outreach_alternates" not in g:
+        endpoint = request.endpoint
+        view_args = dict(request.view_args or {})
+        if (
+            endpoint
+            and request.method == "GET"
+            and current_app.url_map.is_endpoint_expecting(endpoint, "lang_code")
+            and g.get("lang_code")
+            and not g.get("is_error_page")
+        ):
+            view_args.pop("lang_code", None)
+            values = {**view_args, **request.args.to_dict(flat=False)}
+        else:
+            endpoint, values = "directory.home", {}
+        g.outreach_alternates = _in_every_locale(endpoint, values)
+    return g.outreach_alternates
+
+
+def _in_every_locale(endpoint: str, values: dict) -> list[tuple[SiteLocale, str]]:
+    """``url_for(endpoint, **values)`` in each listed locale: built once, then the leading locale
+    segment swapped (building a URL is the costly part), or built for each when the locale is not
+    the address's first segment."""
+    locales = listed_locales()
+    first = url_for(endpoint, lang_code=locales[0].code, **values)
+    root = request.script_root
+    head = f"{root}/{locales[0].code}"
+    rest = first[len(head):]
+    if not first.startswith(head) or rest[:1] not in ("", "/", "?", "#"):
+        return [(loc, url_for(endpoint, lang_code=loc.code, **values)) for loc in locales]
+    return [(loc, f"{root}/{loc.code}{rest}") for loc in locales]
 
 
 def init_app(app: Flask) -> None:
