@@ -1,11 +1,12 @@
 """Jinja helpers: listing text in the page's locale, opening hours, and locale-aware formats."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from babel import Locale
-from flask import Flask, url_for
+from flask import Flask, current_app, g, url_for
 from jinja2 import pass_context
 from markupsafe import Markup
 from flask_babel import format_currency, get_locale, gettext
@@ -74,9 +75,29 @@ def weekly_table(schedules) -> list:
 
 
 def language_name(code: str) -> str:
-    locale: Locale = get_locale()
+    return _language_name(code, get_locale())
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code: str, locale: Locale) -> str:
     name = locale.languages.get(code) or code
     return name[:1].upper() + name[1:]
+
+
+_PLAIN_ID = re.compile(r"[0-9A-Za-z-]+")
+
+
+def service_href(service_id: str) -> str:
+    """``url_for("directory.service", service_id=...)`` for result cards: the address is built once
+    per request and only the id changes between cards (ids are UUIDs: nothing to quote)."""
+    if not _PLAIN_ID.fullmatch(service_id):
+        return url_for("directory.service", service_id=service_id)
+    parts = g.get("outreach_service_href")
+    if parts is None:
+        marker = "0service0id0"
+        head, _, tail = url_for("directory.service", service_id=marker).partition(marker)
+        g.outreach_service_href = parts = (head, tail)
+    return parts[0] + service_id + parts[1]
 
 
 def json_ld(service: Service) -> dict:
@@ -141,6 +162,25 @@ def about_distance(miles: float) -> str:
     return formats.ngettext_number("About %(num)s mile away", "About %(num)s miles away", rounded)
 
 
+FRAGMENTS_KEPT = 4096
+
+
+def remembered(*key, caller) -> Markup:
+    """``{% call remembered(name, value, ...) %}…{% endcall %}``: the block's HTML, rendered once per
+    process for the same values in the same locale and then reused (a results page draws twenty
+    cards whose open-now badges mostly read the same). The values must be everything the block
+    depends on besides the locale."""
+    store: dict = current_app.extensions.setdefault("outreach_fragments", {})
+    full = (*key, current_locale().code)
+    html = store.get(full)
+    if html is None:
+        html = Markup(caller())
+        if len(store) >= FRAGMENTS_KEPT:
+            store.clear()
+        store[full] = html
+    return html
+
+
 @pass_context
 def _jinja_gettext(context, string: str, **variables) -> str:
     """The templates' ``_``/``gettext``: Jinja's new-style one (autoescaped, always ``%``-formatted),
@@ -165,6 +205,8 @@ def init_app(app: Flask) -> None:
         json_ld=json_ld,
         highlight=highlight,
         about_distance=about_distance,
+        remembered=remembered,
+        service_href=service_href,
     )
     app.jinja_env.filters.update(
         clock=formats.clock, day=formats.day, truncate_text=truncate_text, format_number=formats.number,

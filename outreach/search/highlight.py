@@ -21,32 +21,37 @@ def _forms(word: str, locale: str) -> frozenset[str]:
     return frozenset(token.text for analyzer in (plain_analyzer(), analyzer_for(locale)) for token in analyzer(word))
 
 
-def _spans(text: str, locale: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    """Where in ``text`` the words whose forms matched are (in order; words never overlap)."""
-    return [match.span() for match in _WORD.finditer(text) if not terms.isdisjoint(_forms(match.group(), locale))]
-
-
 def snippet(text: str, locale: str, terms: frozenset[str], length: int = SNIPPET_LENGTH) -> Markup:
-    """Up to ``length`` characters of ``text`` around the first match, matches wrapped in <mark>."""
+    """Up to ``length`` characters of ``text`` around the first match, matches wrapped in <mark>.
+
+    The words are read only as far as the end of what is shown (a page draws twenty snippets)."""
     if not text:
         return Markup("")
-    spans = _spans(text, locale, terms) if terms else []
+    words = _WORD.finditer(text) if terms else iter(())
+    first = next((match for match in words if not terms.isdisjoint(_forms(match.group(), locale))), None)
     start = 0
-    if spans and spans[0][0] > length // 3:
-        start = text.rfind(" ", 0, spans[0][0] - length // 3) + 1
+    if first is not None and first.start() > length // 3:
+        start = text.rfind(" ", 0, first.start() - length // 3) + 1
     end = min(len(text), start + length)
     if end < len(text):
         cut = text.rfind(" ", start, end)
         end = cut if cut > start else end
-    out, cursor = [], start
+    spans = [first.span()] if first is not None else []
+    if first is not None and first.end() < end:
+        for match in words:
+            if match.start() >= end:
+                break
+            if not terms.isdisjoint(_forms(match.group(), locale)):
+                spans.append(match.span())
+    out, cursor = ["…" if start > 0 else ""], start
     for span_start, span_end in spans:
         if span_end <= start or span_start >= end:
             continue
         span_start, span_end = max(span_start, start), min(span_end, end)
         out.append(escape(text[cursor:span_start]))
-        out.append(Markup("<mark>") + escape(text[span_start:span_end]) + Markup("</mark>"))
+        out.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
         cursor = span_end
     out.append(escape(text[cursor:end]))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return Markup(prefix) + Markup("").join(out) + Markup(suffix)
+    if end < len(text):
+        out.append("…")
+    return Markup("".join(out))
