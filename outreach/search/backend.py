@@ -36,11 +36,13 @@ class SearchDocument:
 @dataclass(frozen=True, eq=False)
 class GeoFilter:
     """Services with a ``geo`` term in ``inner``, and those with one in ``edge`` for which ``keep``
-    says yes (it measures them: edge cells straddle the circle's rim)."""
+    says yes (it measures them: edge cells straddle the circle's rim); never those in ``excluded``
+    (a few service ids, known beforehand)."""
 
     inner: tuple[str, ...]
     edge: tuple[str, ...] = ()
     keep: Callable[[str], bool] = field(default=lambda service_id: True)
+    excluded: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -378,6 +378,9 @@ def _covering(point: Point, radius: int) -> tuple[tuple[str, ...], tuple[str, ..
     return (tuple(cover[0]), tuple(cover[1])) if cover is not None else None
 
 
+EXCLUDED_BY_ID = 64  # an engine excludes a few ids cheaply; thousands cost more than measuring them
+
+
 def _search_near(outcome: SearchOutcome, text: str, locale: str, engine, synonyms) -> None:
     """The services within the radius (their count, filter counts and a page of them), and apart
     from them up to ten that serve residents by phone, online or state-wide.
@@ -404,8 +407,15 @@ def _search_near(outcome: SearchOutcome, text: str, locale: str, engine, synonym
         shown, total = hits.service_ids, hits.total
         points = snapshot.points
         outcome.distances = {i: min(distance_miles(origin, p) for p in points[i]) for i in shown if points.get(i)}
+        # Apart: services with no place, and state- or nation-wide ones with no place within the radius
+        # (usually a handful have one there: left out by id, nothing to measure per search).
+        wide_within = frozenset(i for i in snapshot.wide if within(i))
+        if len(wide_within) <= EXCLUDED_BY_ID:
+            remote_near = GeoFilter((NO_PLACE, WIDE_AREA), excluded=wide_within)
+        else:
+            remote_near = GeoFilter((NO_PLACE,), (WIDE_AREA,), lambda i: not within(i))
         remote_query = SearchQuery(text=text, locale=locale, filters=filters, per_page=REMOTE_SHOWN, with_facets=False,
-                                   near=GeoFilter((NO_PLACE,), (WIDE_AREA,), lambda i: not within(i)))
+                                   near=remote_near)
     else:
         outcome.distances = dict(snapshot.within(origin, radius))
         local = frozenset(outcome.distances) if open_ids is None else frozenset(outcome.distances).intersection(open_ids)

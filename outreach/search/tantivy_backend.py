@@ -457,6 +457,9 @@ class TantivyBackend:
         if query.near is not None:
             cells = [*query.near.inner, *query.near.edge]
             parts.append(TQ.term_set_query(self.schema, "geo", cells) if cells else TQ.empty_query())
+            if query.near.excluded:
+                parts.append(TQ.boolean_query([(Occur.Must, TQ.all_query()),
+                                               (Occur.MustNot, TQ.term_set_query(self.schema, "service_id", sorted(query.near.excluded)))]))
         if not parts:
             return None
         combined = parts[0] if len(parts) == 1 else TQ.boolean_query([(Occur.Must, p) for p in parts])
@@ -485,7 +488,7 @@ class TantivyBackend:
 
         # The first hits of each query come with its count: the page is usually among them.
         window = 0 if query.all_hits else max(1, query.page) * max(1, query.per_page) + SLACK
-        first_hits: dict[_Node, list] = {}
+        first_hits: dict[_Node, tuple[list, int]] = {}  # with the limit they were asked with
         matched_by_engine: dict[_Node, int] = {}  # before the rim's far side is taken out
         allowed_hits: dict[_Node, list[int]] = {}  # the count and then the page ask for the same
         outside: dict[_Node, dict[int, None]] = {}  # ordinals of hits in edge cells but beyond the radius
@@ -498,13 +501,14 @@ class TantivyBackend:
         def count_of(node: _Node) -> int:
             final = self._with(self._build(node), restriction)
             if allowed is None:
-                # Near a place the rim is measured first: the hits beyond it rank among the others,
-                # so the first hits asked for with the count must cover them too.
+                # Near a place the rim is measured first: some hits beyond it rank among the others,
+                # so the first hits asked for with the count cover a window's worth of them too (a few
+                # percent of the hits are beyond; when more of the first ones are, the page asks again).
                 beyond = len(outside_of(node)) if query.near is not None else 0
-                limit = window + beyond if window else 1
+                limit = window + min(beyond, window) if window else 1
                 result = searcher.search(final, limit=limit, count=True)
                 if window:
-                    first_hits[node] = result.hits
+                    first_hits[node] = (result.hits, limit)
                 count = matched_by_engine[node] = result.count
                 return count - beyond
             if node not in allowed_hits:
@@ -582,15 +586,18 @@ class TantivyBackend:
         if offset < count:
             cache = self._cache(searcher)
             ids = cache["ids"]
-            wanted = offset + limit + len(skipped)  # those beyond the radius rank among the others
-            hits = first_hits.get(node)
-            if hits is None or (len(hits) < wanted and len(hits) == window + len(skipped)):
-                hits = searcher.search(final, limit=wanted, count=False).hits
-            if skipped:
-                base = cache["base"]
-                kept = [address for _score, address in hits if base[address.segment_ord] + address.doc not in skipped]
-            else:
-                kept = [address for _score, address in hits]
+            base = cache["base"]
+
+            def kept_of(hits: list) -> list:
+                if not skipped:
+                    return [address for _score, address in hits]
+                return [address for _score, address in hits if base[address.segment_ord] + address.doc not in skipped]
+
+            hits, asked = first_hits.get(node, (None, 0))
+            kept = kept_of(hits) if hits is not None else []
+            if hits is None or (len(kept) < offset + limit and len(hits) == asked):
+                # Not among the first hits: as many as the page needs, with every one beyond the radius.
+                kept = kept_of(searcher.search(final, limit=offset + limit + len(skipped), count=False).hits)
             ranked = [ids[(address.segment_ord, address.doc)] for address in kept[offset : offset + limit]]
         return SearchHits(ranked, count, facets, suggestion, is_fuzzy, matched_terms)
 
