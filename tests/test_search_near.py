@@ -121,3 +121,42 @@ def test_near_a_place_in_the_engine_equals_measuring_every_place(tantivy_app, mo
     assert sum(1 for a in engine_answers if a[0]) > len(forms) * 0.6
     assert any(a[2] for a in engine_answers)
     assert any(a[1] > 14 for a in engine_answers)
+
+
+def test_near_a_place_asks_again_when_the_first_hits_hold_too_many_beyond_the_radius(tantivy_app, monkeypatch):
+    """With no slack the first hits asked for with the count are the page plus as many again, so
+    where more of those lie beyond the radius the engine must ask for more: same answers as measuring."""
+    import outreach.search.tantivy_backend as tantivy_backend
+
+    monkeypatch.setattr(tantivy_backend, "SLACK", 0)
+    monkeypatch.setitem(tantivy_app.config, "PAGE_SIZE", 1)  # one hit a page: two asked for first
+    forms = [SearchForm(text=text, place=place, radius=radius, page=page)
+             for text in ("naloxone", "support group") for place in ("97201", "97266", "Gresham")
+             for radius in RADIUS_CHOICES for page in (1, 2, 3)]
+    asked_again = []
+    search = tantivy_backend.TantivyBackend._search
+
+    def counting(self, searcher, query, synonyms):
+        calls = []
+        real = searcher.search
+
+        class Watch:
+            def __getattr__(self, name):
+                return getattr(searcher, name)
+
+            def search(self, *args, **kwargs):
+                calls.append(kwargs.get("count"))
+                return real(*args, **kwargs)
+
+        hits = search(self, Watch(), query, synonyms)
+        if query.near is not None and query.near.edge and calls.count(False) >= 2:
+            asked_again.append(query)
+        return hits
+
+    with tantivy_app.test_request_context("/en/search"):
+        monkeypatch.setattr(tantivy_backend.TantivyBackend, "_search", counting)
+        engine_answers = [_answer(form) for form in forms]
+        monkeypatch.setattr(TantivyBackend, "indexes_places", False)
+        measured_answers = [_answer(form) for form in forms]
+    assert engine_answers == measured_answers
+    assert asked_again, "no search needed more than its first hits: the case is not exercised"
