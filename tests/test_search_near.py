@@ -160,3 +160,33 @@ def test_near_a_place_asks_again_when_the_first_hits_hold_too_many_beyond_the_ra
         measured_answers = [_answer(form) for form in forms]
     assert engine_answers == measured_answers
     assert asked_again, "no search needed more than its first hits: the case is not exercised"
+
+
+@pytest.mark.parametrize("excluded_by_id", [0, 10_000])
+def test_the_by_phone_list_near_a_place_is_the_same_whether_wide_services_are_left_out_by_id_or_measured(
+        tantivy_app, monkeypatch, excluded_by_id):
+    """State-wide services with a place within the radius are left out of the list apart: by id when
+    they are few, by measuring the rim otherwise; both give what measuring every place gives."""
+    import outreach.search.services as search_services
+
+    monkeypatch.setattr(search_services, "EXCLUDED_BY_ID", excluded_by_id)
+    forms = [SearchForm(text=text, place=place, radius=radius)
+             for text in ("naloxone", "support group", "treatment") for place in ("97201", "97030", "Gresham")
+             for radius in RADIUS_CHOICES]
+    left_out = []
+    real_filter = TantivyBackend._filter
+
+    def watched_filter(self, query):
+        if query.near is not None:
+            left_out.append(query.near.excluded)
+        return real_filter(self, query)
+
+    monkeypatch.setattr(TantivyBackend, "_filter", watched_filter)
+    with tantivy_app.test_request_context("/en/search"):
+        engine_answers = [_answer(form) for form in forms]
+    assert any(left_out) == (excluded_by_id > 0)  # some wide services had a place within the radius
+    with tantivy_app.test_request_context("/en/search"):
+        monkeypatch.setattr(TantivyBackend, "indexes_places", False)
+        measured_answers = [_answer(form) for form in forms]
+    assert engine_answers == measured_answers
+    assert sum(1 for a in engine_answers if a[2]) > len(forms) / 2  # by-phone lists were compared
