@@ -25,18 +25,23 @@ def tx(record, field: str) -> LocalText:
     return record.text(field, current_locale().code)
 
 
+# Markup's % escapes the values like .format() does, at a third of the cost (forty counts a page).
+_FALLBACK_SPAN = Markup('<span lang="%s" dir="auto">%s</span>')
+_FILTER_COUNT = Markup(' <span class="filter__count">(%s)</span>')
+
+
 def local_inline(text: LocalText) -> Markup:
     """The ``local`` macro of macros.html for a bare inline text, as a function (a card calls it three
     times; a Jinja macro call costs several times a function call): the text, or the source text in
     a span marked with its language when it is shown untranslated."""
     if text.is_fallback:
-        return Markup('<span lang="{}" dir="auto">{}</span>').format(text.lang, text.value)
+        return _FALLBACK_SPAN % (text.lang, text.value)
     return Markup.escape(text.value)
 
 
 def filter_count(facets: dict, field: str, value: str) -> Markup:
     """The count beside a filter choice: how many results applying it would show."""
-    return Markup(' <span class="filter__count">({})</span>').format(formats.number((facets.get(field) or {}).get(value, 0)))
+    return _FILTER_COUNT % formats.number((facets.get(field) or {}).get(value, 0))
 
 
 def open_status(service: Service) -> hours.OpenStatus:

@@ -1,6 +1,7 @@
 """Keeping this machine's index in step with the database (outbox sync, rebuild, check)."""
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from ..directory.services import now
@@ -74,7 +75,10 @@ def freshen() -> str | None:
     """Before answering: catch up with other processes' edits. Returns a notice if the index is unusable."""
     engine = backend()
     try:
-        if not engine.exists() or latest_outbox_id() > Position.read(engine.state_dir).last_id:
+        latest = latest_outbox_id()
+        if has_request_context():
+            g.outreach_outbox_latest = latest  # the search's snapshot, read next, asks the same
+        if not engine.exists() or latest > Position.read(engine.state_dir).last_id:
             sync(timeout=0.5)
     except IndexBusy:
         if not engine.exists():

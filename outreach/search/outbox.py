@@ -170,8 +170,11 @@ class Position:
         os.replace(temporary, folder / POSITION_FILE)
 
 
+_LATEST = select(func.max(SearchOutbox.id))
+
+
 def latest_outbox_id() -> int:
-    return db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    return db.session.scalar(_LATEST) or 0
 
 
 def pending_rows(position: Position) -> list[tuple[int, str | None]]:

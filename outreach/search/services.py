@@ -12,7 +12,7 @@ from functools import lru_cache
 from datetime import date
 from time import monotonic
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import or_, select
 
 from ..caching import LISTINGS, data_versions
@@ -219,7 +219,8 @@ def _snapshot() -> _Snapshot:
     snap = _snapshots.setdefault(id(app), _Snapshot())
     # Any change to a listing (its places included) moves the listings version; the outbox position
     # also follows changes written before a bulk loader bumped it.
-    version = (latest_outbox_id(), data_versions().get(LISTINGS, 0))
+    latest = g.pop("outreach_outbox_latest", None) if has_request_context() else None  # freshen() read it just before
+    version = (latest_outbox_id() if latest is None else latest, data_versions().get(LISTINGS, 0))
     with snap.lock:
         if snap.version != version:
             snap.reset(version)

@@ -80,6 +80,7 @@ class SynonymStore:
     def __init__(self, folder: Path):
         self.folder = folder
         self._cache: dict[str, tuple[float, SynonymTable]] = {}
+        self._combined: dict[tuple[str, ...], tuple[tuple[SynonymTable, ...], SynonymTable]] = {}
         self._lock = threading.Lock()
 
     def table(self, locale: str) -> SynonymTable:
@@ -112,8 +113,18 @@ class SynonymStore:
         return tuple(stamps)
 
     def combined(self, locales: tuple[str, ...]) -> SynonymTable:
+        """The tables of ``locales`` merged, kept until one of them is read anew (a search asks for
+        its locale's and English's on every request)."""
+        tables = tuple(self.table(locale) for locale in locales)
+        with self._lock:
+            kept = self._combined.get(locales)
+        if kept is not None and all(a is b for a, b in zip(kept[0], tables)):
+            return kept[1]
         merged: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-        for locale in locales:
-            for key, values in self.table(locale).alternatives.items():
+        for table in tables:
+            for key, values in table.alternatives.items():
                 merged.setdefault(key, set()).update(values)
-        return SynonymTable({k: tuple(sorted(v)) for k, v in merged.items()})
+        result = SynonymTable({k: tuple(sorted(v)) for k, v in merged.items()})
+        with self._lock:
+            self._combined[locales] = (tables, result)
+        return result
