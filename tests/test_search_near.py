@@ -176,10 +176,10 @@ def test_the_by_phone_list_near_a_place_is_the_same_whether_wide_services_are_le
     left_out = []
     real_filter = TantivyBackend._filter
 
-    def watched_filter(self, query):
+    def watched_filter(self, query, **options):
         if query.near is not None:
             left_out.append(query.near.excluded)
-        return real_filter(self, query)
+        return real_filter(self, query, **options)
 
     monkeypatch.setattr(TantivyBackend, "_filter", watched_filter)
     with tantivy_app.test_request_context("/en/search"):

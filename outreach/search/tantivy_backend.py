@@ -431,7 +431,7 @@ class TantivyBackend:
             cache["by_ordinal"] = by_ordinal
         return cache
 
-    def _filter(self, query: SearchQuery) -> TQ | None:
+    def _filter(self, query: SearchQuery, with_place: bool = True) -> TQ | None:
         """The query's filters as one non-scoring query (None: no filter).
 
         ``restrict_to`` (the services near a place, or open now) is not part of it: as an engine
@@ -455,7 +455,7 @@ class TantivyBackend:
                 parts.append(TQ.term_set_query(self.schema, field, list(values)))
             else:
                 parts.append(TQ.empty_query())
-        if query.near is not None:
+        if query.near is not None and with_place:
             cells = [*query.near.inner, *query.near.edge]
             parts.append(TQ.term_set_query(self.schema, "geo", cells) if cells else TQ.empty_query())
             if query.near.excluded:
@@ -479,6 +479,7 @@ class TantivyBackend:
 
     def _search(self, searcher, query: SearchQuery, synonyms: SynonymTable) -> SearchHits:
         restriction = self._filter(query)
+        rim_restriction = self._filter(query, with_place=False) if query.near is not None else None
         allowed = query.restrict_to
         if allowed is not None and allowed.isdisjoint(self._cache(searcher)["all"]):
             return SearchHits([], 0, self._no_facets())
@@ -496,7 +497,8 @@ class TantivyBackend:
 
         def outside_of(node: _Node) -> dict[int, None]:
             if node not in outside:
-                outside[node] = self._outside(searcher, self._with(self._build(node), restriction), query.near)
+                # The rim's own cells stand in for the place filter (inner and edge cells together).
+                outside[node] = self._outside(searcher, self._with(self._build(node), rim_restriction), query.near)
             return outside[node]
 
         def count_of(node: _Node) -> int:
@@ -608,7 +610,7 @@ class TantivyBackend:
         if not near.edge or not searcher.num_docs:
             return {}
         rim = TQ.boolean_query([
-            (Occur.Must, final),
+            (Occur.Must, TQ.const_score_query(final, 0.0)),  # which hits, not how well they match
             (Occur.Must, TQ.term_set_query(self.schema, "geo", list(near.edge))),
             *([(Occur.MustNot, TQ.term_set_query(self.schema, "geo", list(near.inner)))] if near.inner else []),
         ])
